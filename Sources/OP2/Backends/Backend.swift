@@ -1,0 +1,69 @@
+/// Where loops run.
+///
+/// Choose with ``OP2/configure(backend:lazy:)`` or the environment variable `OP2_BACKEND`
+/// (`sequential`, `threaded`; `OP2_THREADS` sets the thread count). Every backend runs the same
+/// generated range wrapper; they differ only in how they split the iteration set.
+///
+/// The corresponding PyOP2 setting is `op2.init(backend=...)` (`sequential`, `openmp`, ...); OP2
+/// links one of `libop2_seq`, `libop2_openmp`, ....
+public enum Backend: Hashable, Sendable, CustomStringConvertible {
+  /// One call of the wrapper over the whole set, on the calling thread.
+  case sequential
+  /// Blocks of the set on `threads` threads, colour by colour, so that no two threads write the
+  /// same element at once.
+  case threaded(threads: Int)
+
+  /// Every backend that works on this machine, for tests that run on each
+  /// (`@Test(arguments: Backend.available)`).
+  public static var available: [Backend] { [.sequential, .threaded(threads: 2), .threaded(threads: 3)] }
+
+  /// The backend named by `OP2_BACKEND` and `OP2_THREADS` (default: sequential).
+  /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for an unknown name or
+  ///   a thread count that is not a positive integer.
+  public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Backend {
+    let name = env["OP2_BACKEND"] ?? "sequential"
+    switch name.lowercased() {
+    case "", "sequential", "seq":
+      return .sequential
+    case "threaded", "openmp", "threads":
+      return .threaded(threads: try threadCount(env["OP2_THREADS"]))
+    default:
+      throw .invalidConfiguration(variable: "OP2_BACKEND", value: name, expected: "sequential or threaded")
+    }
+  }
+
+  /// Parses `OP2_THREADS`; `nil` means one thread per core.
+  package static func threadCount(_ value: String?) throws(OP2Error) -> Int {
+    guard let value else { return ProcessorCount.online }
+    guard let n = Int(value), n >= 1 else {
+      throw .invalidConfiguration(variable: "OP2_THREADS", value: value, expected: "a positive integer")
+    }
+    return n
+  }
+
+  public var description: String {
+    switch self {
+    case .sequential: return "sequential"
+    case .threaded(let threads): return "threaded(\(threads) threads)"
+    }
+  }
+
+  package func makeExecutor() -> any BackendExecutor {
+    switch self {
+    case .sequential: return SequentialExecutor()
+    case .threaded(let threads): return ThreadedExecutor(threads: threads)
+    }
+  }
+}
+
+/// The one protocol a backend implements: launch a validated loop's compiled wrapper.
+///
+/// Everything shared — validation, code generation, compilation, timing — happens before this
+/// call, so a backend holds only what differs (how the iteration set is split).
+package protocol BackendExecutor: Sendable {
+  func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error)
+}
+
+package enum ProcessorCount {
+  package static var online: Int { max(1, Runtime.processorCount) }
+}

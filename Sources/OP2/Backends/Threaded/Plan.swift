@@ -1,0 +1,405 @@
+import Foundation
+import Synchronization
+
+// The execution plan of the threaded backend: OP2-Common's `op_plan` (op_plan_core in op_lib_core.c)
+// and PyOP2's `Plan`, reduced to what a shared-memory backend needs.
+//
+// The iteration set is cut into contiguous blocks; the backend hands each block to the compiled range
+// wrapper `wrap(start, end, args)`. Blocks that may write the same element of some Dat through an
+// indirect argument get different colours; all blocks of one colour can then run concurrently, and the
+// colours run one after another.
+
+/// One map through which a loop writes (INC, WRITE or RW): the plan keeps two blocks of the same colour
+/// from touching the same target element through it.
+///
+/// Equality and hashing use `mapID`, `arity`, `indices` and `targetSize` — not `values` — so that the
+/// ``PlanCache`` key is cheap; the cache compares `values` itself before it reuses a plan (an
+/// `ObjectIdentifier` can be reused once its object is gone).
+package struct PlanConflict: Hashable, Sendable {
+  /// Identity of the map object.
+  package var mapID: ObjectIdentifier
+  /// The map's entries: `setSize * arity` of them (at least), row-major by source element.
+  package var values: [Int32]
+  /// Entries per source element.
+  package var arity: Int
+  /// Size of the map's target set; every written entry lies in `0..<targetSize`.
+  package var targetSize: Int
+  /// The map slots that are written; `nil` means all slots (a whole-map argument).
+  package var indices: [Int]?
+
+  package init(mapID: ObjectIdentifier, values: [Int32], arity: Int, targetSize: Int, indices: [Int]? = nil) {
+    self.mapID = mapID
+    self.values = values
+    self.arity = arity
+    self.targetSize = targetSize
+    self.indices = indices
+  }
+
+  package static func == (lhs: PlanConflict, rhs: PlanConflict) -> Bool {
+    lhs.mapID == rhs.mapID && lhs.arity == rhs.arity && lhs.targetSize == rhs.targetSize
+      && lhs.indices == rhs.indices
+  }
+
+  package func hash(into hasher: inout Hasher) {
+    hasher.combine(mapID)
+    hasher.combine(arity)
+    hasher.combine(targetSize)
+    hasher.combine(indices)
+  }
+
+  /// The written slots: ascending, without repeats; every slot when `indices` is nil.
+  package var writtenSlots: [Int] {
+    guard let indices else { return Array(0..<arity) }
+    return Array(Swift.Set(indices)).sorted()
+  }
+}
+
+/// How a loop's iteration set is cut into blocks and how the blocks are coloured.
+///
+/// Blocks are contiguous: block `b` covers ``blockRange(_:)`` = `b*blockSize ..< min((b+1)*blockSize, setSize)`.
+/// Blocks of one colour never write the same target element through the conflict maps, so they may run
+/// concurrently. Conflict maps whose target sets have the same size are treated as possibly leading to
+/// the same Dat (two arguments may write one Dat through two different maps), so the guarantee holds
+/// across such maps too; this can only cost colours, never correctness.
+///
+/// An empty set has no blocks and no colours; a loop without conflicts has one colour holding every block.
+package final class Plan: Sendable {
+  /// Size of the iteration set.
+  package let setSize: Int
+  /// Elements per block (the last block may be shorter).
+  package let blockSize: Int
+  /// Number of blocks: `ceil(setSize / blockSize)`.
+  package let blockCount: Int
+  /// Number of colours; `blocks(ofColour:)` is defined for `0..<colourCount`.
+  package let colourCount: Int
+  /// The colour of each block.
+  package let blockColours: [Int]
+  /// Seconds taken to build the plan (validation and colouring).
+  package let constructionTime: Double
+  /// The conflicts the plan was built for, as given.
+  package let conflicts: [PlanConflict]
+
+  /// Block indices grouped by colour, ascending within a colour.
+  private let colourBlocks: [Int]
+  /// `colourBlocks[colourOffsets[c] ..< colourOffsets[c + 1]]` are the blocks of colour `c`.
+  private let colourOffsets: [Int]
+
+  /// Builds and colours the plan.
+  ///
+  /// - Precondition: `setSize >= 0`, `blockSize > 0`; for each conflict `arity > 0`,
+  ///   `values.count >= setSize * arity`, every index in `0..<arity`, and every written entry in
+  ///   `0..<targetSize` (checked: an out-of-range entry would make the colouring read out of bounds).
+  ///   Conflicts that share a `mapID` must share `values` and `arity`.
+  package init(setSize: Int, blockSize: Int, conflicts: [PlanConflict]) {
+    let start = ContinuousClock.now
+    precondition(setSize >= 0, "Plan: set size must not be negative, got \(setSize)")
+    precondition(blockSize > 0, "Plan: block size must be positive, got \(blockSize)")
+    let blockCount = Plan.blockCount(setSize: setSize, blockSize: blockSize)
+    let accesses = Plan.accesses(for: conflicts, setSize: setSize)
+    let (colours, colourCount) = Plan.colour(
+      setSize: setSize, blockSize: blockSize, blockCount: blockCount, accesses: accesses.list,
+      maskSize: accesses.maskSize)
+    self.setSize = setSize
+    self.blockSize = blockSize
+    self.blockCount = blockCount
+    self.conflicts = conflicts
+    self.blockColours = colours
+    self.colourCount = colourCount
+    (colourBlocks, colourOffsets) = Plan.group(colours: colours, colourCount: colourCount)
+    constructionTime = Plan.seconds(ContinuousClock.now - start)
+  }
+
+  /// A plan with the given colours, taken as they are (for tests of ``checkInvariants()``).
+  ///
+  /// Blocks whose colour lies outside `0..<colourCount` appear in no `blocks(ofColour:)` slice.
+  package init(setSize: Int, blockSize: Int, conflicts: [PlanConflict], blockColours: [Int], colourCount: Int) {
+    precondition(setSize >= 0 && blockSize > 0 && colourCount >= 0)
+    self.setSize = setSize
+    self.blockSize = blockSize
+    self.blockCount = Plan.blockCount(setSize: setSize, blockSize: blockSize)
+    self.conflicts = conflicts
+    self.blockColours = blockColours
+    self.colourCount = colourCount
+    (colourBlocks, colourOffsets) = Plan.group(colours: blockColours, colourCount: colourCount)
+    constructionTime = 0
+  }
+
+  /// The elements of block `b`.
+  @inline(__always)
+  package func blockRange(_ b: Int) -> Range<Int> {
+    let lower = b * blockSize
+    return lower..<min(lower + blockSize, setSize)
+  }
+
+  /// The blocks of colour `c`, ascending.
+  package func blocks(ofColour c: Int) -> ArraySlice<Int> {
+    colourBlocks[colourOffsets[c]..<colourOffsets[c + 1]]
+  }
+
+  /// Number of blocks of the most populous colour (the most parallelism any colour offers).
+  package var maxBlocksPerColour: Int {
+    (0..<colourCount).map { colourOffsets[$0 + 1] - colourOffsets[$0] }.max() ?? 0
+  }
+
+  // MARK: Block size configuration
+
+  /// Block size used when `OP2_BLOCK_SIZE` is not set.
+  package static let standardBlockSize = 512
+
+  /// The block size from the environment variable `OP2_BLOCK_SIZE`, or ``standardBlockSize``.
+  ///
+  /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` when the variable is set to
+  ///   anything but a positive integer.
+  package static func defaultBlockSize() throws -> Int {
+    try blockSize(fromEnvironment: ProcessInfo.processInfo.environment["OP2_BLOCK_SIZE"])
+  }
+
+  /// Parses a value of `OP2_BLOCK_SIZE`; `nil` (unset) gives ``standardBlockSize``.
+  package static func blockSize(fromEnvironment value: String?) throws -> Int {
+    guard let value else { return standardBlockSize }
+    guard let size = Int(value), size > 0 else {
+      throw OP2Error.invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: value, expected: "a positive integer")
+    }
+    return size
+  }
+
+  // MARK: Construction
+
+  static func blockCount(setSize: Int, blockSize: Int) -> Int {
+    setSize == 0 ? 0 : (setSize - 1) / blockSize + 1
+  }
+
+  /// One map as the colouring reads it: its written slots, and where its target set's masks start.
+  struct Access {
+    var values: [Int32]
+    var arity: Int
+    var slots: [Int]
+    var maskOffset: Int
+  }
+
+  /// Merges conflicts on the same map, validates them, and gives each distinct target-set size its own
+  /// range of the colour-mask array.
+  static func accesses(for conflicts: [PlanConflict], setSize: Int) -> (list: [Access], maskSize: Int) {
+    var merged: [PlanConflict] = []
+    var slots: [[Int]] = []
+    for conflict in conflicts {
+      precondition(conflict.arity > 0, "Plan: map arity must be positive, got \(conflict.arity)")
+      precondition(conflict.targetSize >= 0, "Plan: target set size must not be negative")
+      precondition(
+        conflict.values.count >= setSize * conflict.arity,
+        "Plan: map has \(conflict.values.count) entries, needs \(setSize) × \(conflict.arity)")
+      let written = conflict.writtenSlots
+      precondition(
+        written.allSatisfy { (0..<conflict.arity).contains($0) },
+        "Plan: map slots \(written) outside 0..<\(conflict.arity)")
+      if let i = merged.firstIndex(where: { $0.mapID == conflict.mapID }) {
+        precondition(
+          merged[i].arity == conflict.arity && merged[i].targetSize == conflict.targetSize,
+          "Plan: two conflicts name the same map with different shapes")
+        slots[i] = Array(Swift.Set(slots[i] + written)).sorted()
+      } else {
+        merged.append(conflict)
+        slots.append(written)
+      }
+    }
+    var offsets: [(size: Int, offset: Int)] = []
+    var maskSize = 0
+    var list: [Access] = []
+    for (conflict, written) in zip(merged, slots) where !written.isEmpty && setSize > 0 {
+      validate(conflict, slots: written, setSize: setSize)
+      let offset: Int
+      if let known = offsets.first(where: { $0.size == conflict.targetSize }) {
+        offset = known.offset
+      } else {
+        offset = maskSize
+        offsets.append((conflict.targetSize, offset))
+        maskSize += conflict.targetSize
+      }
+      list.append(Access(values: conflict.values, arity: conflict.arity, slots: written, maskOffset: offset))
+    }
+    return (list, maskSize)
+  }
+
+  /// Traps unless every written entry lies in the target set.
+  static func validate(_ conflict: PlanConflict, slots: [Int], setSize: Int) {
+    let arity = conflict.arity
+    let size = UInt32(clamping: conflict.targetSize)
+    let bad: Int? = conflict.values.withUnsafeBufferPointer { v in
+      if slots.count == arity {
+        for i in 0..<(setSize * arity) where UInt32(bitPattern: v[i]) >= size { return i }
+      } else {
+        for e in 0..<setSize {
+          for s in slots where UInt32(bitPattern: v[e * arity + s]) >= size { return e * arity + s }
+        }
+      }
+      return nil
+    }
+    if let bad {
+      preconditionFailure(
+        "Plan: map entry \(bad) is \(conflict.values[bad]), outside the target set of size \(conflict.targetSize)")
+    }
+  }
+
+  /// Greedy block colouring in rounds of 64 colours (OP2's scheme).
+  ///
+  /// `masks[t]` holds the colours of the current round already taken by some block that writes target `t`.
+  /// Each pending block ORs the masks of its targets, takes the lowest free colour and marks its targets;
+  /// a block that finds all 64 colours taken waits for the next round, which starts from clean masks.
+  static func colour(
+    setSize: Int, blockSize: Int, blockCount: Int, accesses: [Access], maskSize: Int
+  ) -> (colours: [Int], count: Int) {
+    guard blockCount > 0 else { return ([], 0) }
+    guard !accesses.isEmpty else { return (Array(repeating: 0, count: blockCount), 1) }
+    var colours = [Int](repeating: -1, count: blockCount)
+    var masks = [UInt64](repeating: 0, count: maskSize)
+    var pending = Array(0..<blockCount)
+    var waiting: [Int] = []
+    var base = 0
+    var count = 0
+    masks.withUnsafeMutableBufferPointer { m in
+      let maskBase = m.baseAddress!
+      while !pending.isEmpty {
+        waiting.removeAll(keepingCapacity: true)
+        for b in pending {
+          let lower = b * blockSize
+          let upper = min(lower + blockSize, setSize)
+          var taken: UInt64 = 0
+          for access in accesses {
+            taken |= gather(access, lower, upper, maskBase)
+            if taken == .max { break }
+          }
+          if taken == .max {
+            waiting.append(b)
+            continue
+          }
+          let bit = (~taken).trailingZeroBitCount
+          for access in accesses { scatter(access, lower, upper, maskBase, 1 &<< UInt64(bit)) }
+          colours[b] = base + bit
+          count = max(count, base + bit + 1)
+        }
+        swap(&pending, &waiting)
+        base += 64
+        if !pending.isEmpty { m.update(repeating: 0) }
+      }
+    }
+    return (colours, count)
+  }
+
+  /// The OR of the masks of every target that elements `lower..<upper` write through `access`.
+  @inline(__always)
+  static func gather(_ access: Access, _ lower: Int, _ upper: Int, _ maskBase: UnsafeMutablePointer<UInt64>)
+    -> UInt64
+  {
+    let arity = access.arity
+    let masks = maskBase + access.maskOffset
+    return access.values.withUnsafeBufferPointer { v in
+      var taken: UInt64 = 0
+      if access.slots.count == arity {
+        for i in (lower * arity)..<(upper * arity) { taken |= masks[Int(v[i])] }
+      } else {
+        access.slots.withUnsafeBufferPointer { slots in
+          for e in lower..<upper {
+            let row = e * arity
+            for s in slots { taken |= masks[Int(v[row + s])] }
+          }
+        }
+      }
+      return taken
+    }
+  }
+
+  /// Sets `flag` in the mask of every target that elements `lower..<upper` write through `access`.
+  @inline(__always)
+  static func scatter(
+    _ access: Access, _ lower: Int, _ upper: Int, _ maskBase: UnsafeMutablePointer<UInt64>, _ flag: UInt64
+  ) {
+    let arity = access.arity
+    let masks = maskBase + access.maskOffset
+    access.values.withUnsafeBufferPointer { v in
+      if access.slots.count == arity {
+        for i in (lower * arity)..<(upper * arity) { masks[Int(v[i])] |= flag }
+      } else {
+        access.slots.withUnsafeBufferPointer { slots in
+          for e in lower..<upper {
+            let row = e * arity
+            for s in slots { masks[Int(v[row + s])] |= flag }
+          }
+        }
+      }
+    }
+  }
+
+  /// Counting sort of the blocks by colour; colours outside `0..<colourCount` are left out.
+  static func group(colours: [Int], colourCount: Int) -> (blocks: [Int], offsets: [Int]) {
+    var offsets = [Int](repeating: 0, count: colourCount + 1)
+    for c in colours where c >= 0 && c < colourCount { offsets[c + 1] += 1 }
+    for c in 0..<colourCount { offsets[c + 1] += offsets[c] }
+    var next = offsets
+    var blocks = [Int](repeating: 0, count: offsets[colourCount])
+    for (b, c) in colours.enumerated() where c >= 0 && c < colourCount {
+      blocks[next[c]] = b
+      next[c] += 1
+    }
+    return (blocks, offsets)
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    let (s, atto) = d.components
+    return Double(s) + Double(atto) * 1e-18
+  }
+}
+
+/// Plans already built, keyed by iteration-set size, block size and conflicts, so that a loop run many
+/// times (airfoil's `res_calc`, every iteration) is planned once. Safe to use from several threads.
+///
+/// A cached plan is reused only when the requested conflicts' `values` equal the cached ones (free when
+/// they share storage, as they do for the same map object), so a reused `ObjectIdentifier` cannot bring
+/// back a plan made for another map.
+package final class PlanCache: Sendable {
+  private struct Key: Hashable {
+    var setSize: Int
+    var blockSize: Int
+    var conflicts: [PlanConflict]
+  }
+
+  private struct State {
+    var plans: [Key: Plan] = [:]
+    var hits = 0
+    var misses = 0
+  }
+
+  private let state = Mutex(State())
+
+  package init() {}
+
+  /// The plan for these arguments, built on the first request and reused afterwards.
+  ///
+  /// The plan is built while the cache is locked, so concurrent requests for the same loop build it once.
+  package func plan(setSize: Int, blockSize: Int, conflicts: [PlanConflict]) -> Plan {
+    let key = Key(setSize: setSize, blockSize: blockSize, conflicts: conflicts)
+    return state.withLock { state in
+      if let plan = state.plans[key],
+        zip(plan.conflicts, conflicts).allSatisfy({ $0.values == $1.values })
+      {
+        state.hits += 1
+        return plan
+      }
+      state.misses += 1
+      let plan = Plan(setSize: setSize, blockSize: blockSize, conflicts: conflicts)
+      state.plans[key] = plan
+      return plan
+    }
+  }
+
+  /// Requests answered from the cache.
+  package var hits: Int { state.withLock { $0.hits } }
+  /// Requests that built a plan.
+  package var misses: Int { state.withLock { $0.misses } }
+  /// Plans held.
+  package var count: Int { state.withLock { $0.plans.count } }
+
+  /// Drops every plan and resets the counters.
+  package func removeAll() {
+    state.withLock { $0 = State() }
+  }
+}

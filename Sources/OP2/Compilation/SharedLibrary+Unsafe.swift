@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The entry point of a generated wrapper: `void wrap(int start, int end, void **args)`.
+package typealias WrapperFunction = @convention(c) (Int32, Int32, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Void
+
+/// A loaded, compiled loop wrapper.
+///
+/// Libraries stay loaded for the life of the process (as in PyOP2): a compiled loop may be called
+/// again at any time, and unloading buys nothing.
+package struct CompiledWrapper: @unchecked Sendable {
+  package let function: WrapperFunction
+  package let path: String
+}
+
+package enum SharedLibrary {
+  /// Opens `path` and looks up `symbol`.
+  package static func load(path: String, symbol: String) throws(OP2Error) -> CompiledWrapper {
+    guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+      throw .loadFailed(path: path, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
+    }
+    guard let address = dlsym(handle, symbol) else {
+      throw .loadFailed(path: path, reason: "symbol \(symbol) not found")
+    }
+    return CompiledWrapper(function: unsafeBitCast(address, to: WrapperFunction.self), path: path)
+  }
+}

@@ -1,0 +1,46 @@
+/// The data a loop argument refers to: a ``Dat`` or a ``Global`` seen without its element type.
+///
+/// Not API: the type-erased view the code generator and the backends work with.
+package protocol _ArgData: AnyObject, Sendable {
+  var name: String { get }
+  var cType: String { get }
+  var dim: Int { get }
+  var elementSize: Int { get }
+  var storage: _UnsafeDatBuffer { get }
+  /// The set the data lives on; `nil` for a ``Global``.
+  var set: Set? { get }
+}
+
+/// One argument of a ``parLoop(_:over:_:)-(Kernel,Set,Arg...)`` call: data, access mode and, for
+/// indirect data, the map.
+///
+/// Build arguments by calling the data object: `dat(.read)` (direct), `dat(.inc, map)` (the kernel
+/// receives `T **` with one pointer per map entry), `dat(.inc, map[1])` (one entry, `T *`),
+/// `global(.inc)`. The corresponding PyOP2 object is `pyop2.base.Arg`; in OP2, `op_arg` from
+/// `op_arg_dat` / `op_arg_gbl`.
+public struct Arg: Sendable {
+  package let data: any _ArgData
+  /// The access mode.
+  public let access: Access
+  /// The map for indirect access; `nil` for direct and Global arguments.
+  public let map: Map?
+  /// The map slot, or `nil` when the kernel receives every entry of the map.
+  public let index: Int?
+
+  package init(data: any _ArgData, access: Access, map: Map?, index: Int?) {
+    self.data = data
+    self.access = access
+    self.map = map
+    self.index = index
+  }
+
+  /// Whether the argument is a Global.
+  package var isGlobal: Bool { data.set == nil }
+
+  /// A short rendering for messages, like `res via pecell[0]`.
+  public var summary: String {
+    guard let map else { return data.name }
+    if let index { return "\(data.name) via \(map.name)[\(index)]" }
+    return "\(data.name) via \(map.name)"
+  }
+}

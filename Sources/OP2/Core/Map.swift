@@ -1,0 +1,79 @@
+/// A fixed-arity mapping from each element of one set to elements of another.
+///
+/// Entry `j` of element `i` is `values[i * arity + j]`. Maps are validated when created: every
+/// value must be a valid index of the target set. Maps are immutable, so loops and plans may
+/// cache anything derived from them.
+///
+/// ```swift
+/// let edge2cell = try Map(from: edges, to: cells, arity: 2, values: ecell, name: "pecell")
+/// try parLoop(resCalc, over: edges, res(.inc, edge2cell[0]), res(.inc, edge2cell[1]))
+/// ```
+///
+/// The corresponding PyOP2 class is `op2.Map`; in OP2, `op_map` from `op_decl_map`.
+public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
+  /// The set whose elements are mapped (the iteration set of loops using this map).
+  public let from: Set
+  /// The set the values index into.
+  public let to: Set
+  /// Entries per source element.
+  public let arity: Int
+  /// The name used in messages.
+  public let name: String
+  package let storage: _UnsafeDatBuffer
+
+  /// Creates a map, validating its shape and every entry.
+  ///
+  /// - Parameters:
+  ///   - from: The source set.
+  ///   - to: The target set.
+  ///   - arity: Entries per source element (at least 1).
+  ///   - values: `from.size * arity` indices into `to`, row-major by source element.
+  ///   - name: A name for messages.
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for an arity below 1,
+  ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `values` has the wrong length,
+  ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` for an entry outside `to`.
+  public init<S: Sequence>(from: Set, to: Set, arity: Int, values: S, name: String? = nil) throws(OP2Error)
+  where S.Element: BinaryInteger {
+    let name = name ?? "map_\(from.name)_to_\(to.name)"
+    guard arity >= 1 else { throw .invalidSize(object: "Map \"\(name)\"", what: "arity", value: arity) }
+    var converted = [Int32]()
+    converted.reserveCapacity(from.size * arity)
+    for (entry, v) in values.enumerated() {
+      guard v >= 0, v < to.size else {
+        throw .mapValueOutOfRange(map: name, entry: entry, value: Int(v), targetSet: to.name, targetSize: to.size)
+      }
+      converted.append(Int32(truncatingIfNeeded: v))
+    }
+    guard converted.count == from.size * arity else {
+      throw .valueCountMismatch(object: "Map \"\(name)\" (\(from.name) → \(to.name), arity \(arity))",
+                                expected: from.size * arity, got: converted.count)
+    }
+    self.from = from
+    self.to = to
+    self.arity = arity
+    self.name = name
+    storage = _UnsafeDatBuffer(byteCount: converted.count * 4)
+    storage.store(converted)
+  }
+
+  /// A copy of the map's entries, row-major by source element.
+  public var values: [Int32] { storage.load(Int32.self, count: from.size * arity) }
+
+  /// A single slot of the map, for arguments that pass one entry per element (`map[0]`).
+  ///
+  /// - Precondition: `0 <= index < arity` is checked when the argument reaches `parLoop`,
+  ///   which throws ``OP2Error/mapIndexOutOfRange(map:index:arity:)``.
+  public subscript(index: Int) -> MapSlot { MapSlot(map: self, index: index) }
+
+  public static func == (lhs: Map, rhs: Map) -> Bool { lhs === rhs }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+  public var description: String { "Map(\"\(name)\", \(from.name) → \(to.name), arity: \(arity))" }
+}
+
+/// One slot `map[index]` of a ``Map``: the kernel receives a single `T *` for it.
+public struct MapSlot: Hashable, Sendable {
+  /// The map.
+  public let map: Map
+  /// The slot, in `0..<map.arity`.
+  public let index: Int
+}

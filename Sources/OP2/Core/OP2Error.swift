@@ -1,0 +1,132 @@
+/// An error that swift-op2 throws for bad input or a failed toolchain step.
+///
+/// Every case carries *where* the problem is — the loop, the argument position and the names of
+/// the objects involved — and ``description`` renders the sentence in one place, for example:
+///
+///     parLoop "res_calc", argument 7 (res via pecell[0]): pecell maps to cells but res is defined on nodes
+///
+/// A rejected call leaves every Dat, Global, Map and cache entry as it was.
+///
+/// The corresponding PyOP2 exceptions live in `pyop2.exceptions` (`MapValueError`,
+/// `DataTypeError`, `CompilationError`, ...); OP2-Common aborts with `op_printf` messages instead.
+public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
+  /// Where in a `parLoop` call a problem was found.
+  public struct ArgumentLocation: Equatable, Sendable {
+    /// The kernel's name, which names the loop.
+    public var loop: String
+    /// 1-based position of the argument in the `parLoop` call.
+    public var position: Int
+    /// A short rendering of the argument, such as `res via pecell[0]`.
+    public var argument: String
+    public init(loop: String, position: Int, argument: String) {
+      self.loop = loop
+      self.position = position
+      self.argument = argument
+    }
+  }
+
+  // MARK: Object construction
+
+  /// A set, dimension or arity was negative (or zero where it must be positive).
+  case invalidSize(object: String, what: String, value: Int)
+  /// The number of values given does not fit the object's shape.
+  case valueCountMismatch(object: String, expected: Int, got: Int)
+  /// A map entry points outside the map's target set.
+  case mapValueOutOfRange(map: String, entry: Int, value: Int, targetSet: String, targetSize: Int)
+  /// `map[i]` with `i` outside `0..<arity`.
+  case mapIndexOutOfRange(map: String, index: Int, arity: Int)
+  /// A `Const` with this name already exists.
+  case duplicateConst(name: String)
+  /// A name that must be a C identifier is not one.
+  case invalidIdentifier(object: String, name: String)
+
+  // MARK: Kernels and loops
+
+  /// The kernel's code defines no function with the kernel's name.
+  case kernelNotFound(kernel: String)
+  /// The kernel's parameter list has a different length than the loop's argument list.
+  case argumentCountMismatch(loop: String, kernelParameters: Int, arguments: Int)
+  /// A kernel parameter's C type does not match the data passed for it.
+  case dtypeMismatch(ArgumentLocation, kernelType: String, dataType: String)
+  /// An indirect argument's map does not start from the iteration set.
+  case mapFromSetMismatch(ArgumentLocation, map: String, mapFrom: String, iterationSet: String)
+  /// An indirect argument's map does not lead to the set the Dat lives on.
+  case mapToSetMismatch(ArgumentLocation, map: String, mapTo: String, dat: String, datSet: String)
+  /// A direct Dat argument is defined on a different set than the loop iterates over.
+  case directDatNotOnIterationSet(ArgumentLocation, dat: String, datSet: String, iterationSet: String)
+  /// An access mode that is not allowed for this kind of argument (WRITE/RW on a Global, MIN/MAX on a Dat).
+  case invalidAccess(ArgumentLocation, access: String, reason: String)
+  /// The same argument shape appears twice in a way the generated code cannot express.
+  case unsupportedArgument(ArgumentLocation, reason: String)
+
+  // MARK: Toolchain
+
+  /// The C compiler could not be found or started.
+  case compilerNotFound(command: String, reason: String)
+  /// The C compiler rejected a generated wrapper; `diagnostics` point at the kernel's own lines.
+  case compilationFailed(kernel: String, command: String, diagnostics: String, logPath: String)
+  /// A compiled library could not be loaded or lacks its entry point.
+  case loadFailed(path: String, reason: String)
+  /// A file in the disk cache could not be written.
+  case cacheWriteFailed(path: String, reason: String)
+
+  // MARK: Configuration and files
+
+  /// An environment variable or configuration value is invalid.
+  case invalidConfiguration(variable: String, value: String, expected: String)
+  /// A mesh or grid file is malformed or truncated; `line` is 1-based.
+  case malformedMeshFile(path: String, line: Int, expected: String, found: String)
+  /// A file could not be opened, read or written.
+  case fileError(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case let .invalidSize(object, what, value):
+      return "\(object): \(what) must not be negative, got \(value)"
+    case let .valueCountMismatch(object, expected, got):
+      return "\(object): expected \(expected) values, got \(got)"
+    case let .mapValueOutOfRange(map, entry, value, targetSet, targetSize):
+      return "Map \"\(map)\": entry \(entry) is \(value), outside target set \"\(targetSet)\" of size \(targetSize)"
+    case let .mapIndexOutOfRange(map, index, arity):
+      return "Map \"\(map)\": index \(index) is outside 0..<\(arity) (arity \(arity))"
+    case let .duplicateConst(name):
+      return "Const \"\(name)\" is already declared; Consts are global C names and must be unique"
+    case let .invalidIdentifier(object, name):
+      return "\(object): \"\(name)\" is not a valid C identifier"
+    case let .kernelNotFound(kernel):
+      return "Kernel \"\(kernel)\": the code defines no function named \(kernel)"
+    case let .argumentCountMismatch(loop, parameters, arguments):
+      return "parLoop \"\(loop)\": the kernel takes \(parameters) parameters but \(arguments) arguments were passed"
+    case let .dtypeMismatch(at, kernelType, dataType):
+      return "\(Self.render(at)): kernel parameter has type \(kernelType) but the data is \(dataType)"
+    case let .mapFromSetMismatch(at, map, mapFrom, iterationSet):
+      return "\(Self.render(at)): \(map) maps from \(mapFrom) but the loop iterates over \(iterationSet)"
+    case let .mapToSetMismatch(at, map, mapTo, dat, datSet):
+      return "\(Self.render(at)): \(map) maps to \(mapTo) but \(dat) is defined on \(datSet)"
+    case let .directDatNotOnIterationSet(at, dat, datSet, iterationSet):
+      return "\(Self.render(at)): \(dat) is defined on \(datSet) but the loop iterates over \(iterationSet); pass a map"
+    case let .invalidAccess(at, access, reason):
+      return "\(Self.render(at)): access \(access) is not allowed: \(reason)"
+    case let .unsupportedArgument(at, reason):
+      return "\(Self.render(at)): \(reason)"
+    case let .compilerNotFound(command, reason):
+      return "C compiler \"\(command)\" could not be run: \(reason). Install one (apt-get install gcc) or set OP2_CC"
+    case let .compilationFailed(kernel, command, diagnostics, logPath):
+      return "Kernel \"\(kernel)\" failed to compile (log: \(logPath))\n$ \(command)\n\(diagnostics)"
+    case let .loadFailed(path, reason):
+      return "could not load compiled wrapper \(path): \(reason)"
+    case let .cacheWriteFailed(path, reason):
+      return "could not write cache entry \(path): \(reason)"
+    case let .invalidConfiguration(variable, value, expected):
+      return "\(variable)=\"\(value)\" is invalid: expected \(expected)"
+    case let .malformedMeshFile(path, line, expected, found):
+      return "\(path):\(line): expected \(expected), found \(found)"
+    case let .fileError(path, reason):
+      return "\(path): \(reason)"
+    }
+  }
+
+  private static func render(_ at: ArgumentLocation) -> String {
+    "parLoop \"\(at.loop)\", argument \(at.position) (\(at.argument))"
+  }
+}

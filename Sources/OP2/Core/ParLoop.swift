@@ -1,0 +1,134 @@
+/// Runs `kernel` once for every element of `set`, with the given arguments.
+///
+/// The call is validated at once — arity, dtypes, sets, maps and access modes — and a bad call
+/// throws without touching any data. The loop then runs on the configured backend, eagerly or,
+/// when lazy evaluation is on, when a result it produces is requested (see ``OP2``).
+///
+/// ```swift
+/// try parLoop(midpoint, over: cells,
+///             midpoints(.write),
+///             coordinates(.read, cell2vertex))
+/// ```
+///
+/// - Parameters:
+///   - kernel: The C kernel; its parameters match `args` by position.
+///   - set: The iteration set.
+///   - args: One argument per kernel parameter.
+/// - Throws: ``OP2Error`` for an invalid call, or when the wrapper fails to compile or load.
+///
+/// The corresponding PyOP2 function is `op2.par_loop`; in OP2, `op_par_loop`.
+public func parLoop(_ kernel: Kernel, over set: Set, _ args: Arg...) throws(OP2Error) {
+  try parLoop(kernel, over: set, args)
+}
+
+/// Runs `kernel` over `set` with an array of arguments; see ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``.
+public func parLoop(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Error) {
+  let loop = try ParLoop(kernel: kernel, set: set, args: args)
+  try Runtime.current.submit(loop)
+}
+
+/// A validated loop: what a backend needs to generate, compile and launch it.
+package final class ParLoop: @unchecked Sendable {
+  package let kernel: Kernel
+  package let set: Set
+  package let args: [Arg]
+  package let signature: LoopSignature
+  /// Bytes the loop moves at least once (for bandwidth figures), as OP2's `op_timing_output` estimates.
+  package let bytesMoved: Int
+  /// Block size for plans: per-loop setting, else `OP2_BLOCK_SIZE`, else the default.
+  package var blockSize: Int { Runtime.current.configuration.blockSize(for: kernel.name) }
+
+  package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
+    let parameters = try kernel.signature.get()
+    guard parameters.parameters.count == args.count else {
+      throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count)
+    }
+    var descriptors: [LoopSignature.ArgumentDescriptor] = []
+    descriptors.reserveCapacity(args.count)
+    for (i, arg) in args.enumerated() {
+      let at = OP2Error.ArgumentLocation(loop: kernel.name, position: i + 1, argument: arg.summary)
+      try Self.validate(arg, at: at, set: set)
+      let kind: LoopSignature.ArgumentKind =
+        arg.isGlobal ? .global : arg.map == nil ? .direct : arg.index == nil ? .wholeMap : .mapSlot
+      let p = parameters.parameters[i]
+      let expectedLevels = kind == .wholeMap ? 2 : 1
+      if let base = p.baseType, base != arg.data.cType || p.levels != expectedLevels {
+        throw .dtypeMismatch(at, kernelType: p.text, dataType: Self.describeData(arg, kind: kind))
+      } else if p.baseType == nil, p.levels != expectedLevels, p.levels > 0 {
+        throw .dtypeMismatch(at, kernelType: p.text, dataType: Self.describeData(arg, kind: kind))
+      }
+      let dataAlias = args[..<i].firstIndex { $0.data === arg.data } ?? i
+      let mapAlias = arg.map.flatMap { m in args[..<i].firstIndex { $0.map === m } } ?? i
+      descriptors.append(.init(
+        kind: kind, cType: arg.data.cType, dim: arg.data.dim, arity: arg.map?.arity ?? 0,
+        index: arg.index ?? -1, access: arg.access, dataAlias: dataAlias, mapAlias: mapAlias))
+    }
+    self.kernel = kernel
+    self.set = set
+    self.args = args
+    signature = LoopSignature(kernelHash: kernel.codeHash, kernelName: kernel.name,
+                              constDeclarations: ConstRegistry.shared.declarations(usedBy: kernel.identifiers), arguments: descriptors)
+    bytesMoved = Self.estimateBytes(args, set: set)
+  }
+
+  private static func validate(_ arg: Arg, at: OP2Error.ArgumentLocation, set: Set) throws(OP2Error) {
+    if arg.isGlobal {
+      guard arg.access == .read || arg.access == .inc || arg.access == .min || arg.access == .max else {
+        throw .invalidAccess(at, access: arg.access.rawValue,
+                             reason: "a Global is READ or reduced with INC, MIN or MAX; use a Dat to write per element")
+      }
+      return
+    }
+    guard arg.access != .min, arg.access != .max else {
+      throw .invalidAccess(at, access: arg.access.rawValue, reason: "MIN and MAX reduce into a Global, not a Dat")
+    }
+    let datSet = arg.data.set!
+    guard let map = arg.map else {
+      guard datSet === set else {
+        throw .directDatNotOnIterationSet(at, dat: arg.data.name, datSet: datSet.name, iterationSet: set.name)
+      }
+      return
+    }
+    if let index = arg.index, index < 0 || index >= map.arity {
+      throw .mapIndexOutOfRange(map: map.name, index: index, arity: map.arity)
+    }
+    guard map.from === set else {
+      throw .mapFromSetMismatch(at, map: map.name, mapFrom: map.from.name, iterationSet: set.name)
+    }
+    guard map.to === datSet else {
+      throw .mapToSetMismatch(at, map: map.name, mapTo: map.to.name, dat: arg.data.name, datSet: datSet.name)
+    }
+  }
+
+  private static func describeData(_ arg: Arg, kind: LoopSignature.ArgumentKind) -> String {
+    switch kind {
+    case .wholeMap: return "\(arg.data.cType) ** (\(arg.data.name) via every entry of \(arg.map!.name))"
+    case .mapSlot: return "\(arg.data.cType) * (\(arg.data.name) via \(arg.map!.name)[\(arg.index!)])"
+    case .direct: return "\(arg.data.cType) * (\(arg.data.name), direct)"
+    case .global: return "\(arg.data.cType) * (Global \(arg.data.name))"
+    }
+  }
+
+  /// Each distinct Dat once (read and/or written: ×2 for RW and INC), each distinct map once.
+  private static func estimateBytes(_ args: [Arg], set: Set) -> Int {
+    var total = 0
+    var seenData: [ObjectIdentifier: Access] = [:]
+    var seenMaps: [ObjectIdentifier] = []
+    for arg in args where !arg.isGlobal {
+      let id = ObjectIdentifier(arg.data)
+      if let previous = seenData[id] {
+        if previous == .read, arg.access != .read { total += arg.data.set!.size * arg.data.dim * arg.data.elementSize }
+        seenData[id] = arg.access
+      } else {
+        seenData[id] = arg.access
+        let bytes = arg.data.set!.size * arg.data.dim * arg.data.elementSize
+        total += arg.access == .rw || arg.access == .inc ? 2 * bytes : bytes
+      }
+      if let map = arg.map, !seenMaps.contains(ObjectIdentifier(map)) {
+        seenMaps.append(ObjectIdentifier(map))
+        total += map.from.size * map.arity * 4
+      }
+    }
+    return total
+  }
+}

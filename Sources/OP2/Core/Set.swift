@@ -1,0 +1,77 @@
+import Synchronization
+
+/// A set of mesh entities (vertices, edges, cells, ...) that loops iterate over and data lives on.
+///
+/// A `Set` has only a size and a name; the topology between sets is given by ``Map``s and the
+/// data on a set by ``Dat``s. Sets compare by identity: two sets of the same size are different
+/// sets.
+///
+/// ```swift
+/// let cells = Set(size: 720_000, name: "cells")
+/// ```
+///
+/// **Naming.** This type deliberately shadows the standard library's `Swift.Set` in files that
+/// import OP2, so that code reads like PyOP2's `op2.Set`. Write `Swift.Set<Int>` where you need
+/// the standard one. The corresponding PyOP2 class is `op2.Set`; in OP2, `op_set` from `op_decl_set`.
+public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
+  /// The number of elements.
+  public let size: Int
+  /// The name used in messages and timing output.
+  public let name: String
+
+  /// Creates a set of `size` elements.
+  ///
+  /// - Parameters:
+  ///   - size: The number of elements; must not be negative.
+  ///   - name: A name for messages; defaults to `set_<n>`.
+  /// - Precondition: `size >= 0`. Use ``init(checkedSize:name:)`` to get a thrown error instead.
+  public init(size: Int, name: String? = nil) {
+    precondition(size >= 0, "Set \(name ?? "?"): size must not be negative, got \(size)")
+    self.size = size
+    self.name = name ?? "set_\(Set.counter.add(1, ordering: .relaxed).newValue)"
+  }
+
+  /// Creates a set, throwing for a negative size.
+  ///
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when `size < 0`.
+  public convenience init(checkedSize size: Int, name: String? = nil) throws(OP2Error) {
+    guard size >= 0 else {
+      throw .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size", value: size)
+    }
+    self.init(size: size, name: name)
+  }
+
+  private static let counter = Atomic<Int>(0)
+
+  public static func == (lhs: Set, rhs: Set) -> Bool { lhs === rhs }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+  public var description: String { "Set(\"\(name)\", size: \(size))" }
+}
+
+/// A set together with the number of values stored per element: the shape of a ``Dat``.
+///
+/// Spell it `cells ** 4` (as in PyOP2) or `DataSet(cells, dim: 4)`.
+/// The corresponding PyOP2 class is `op2.DataSet`; OP2 passes the dimension to `op_decl_dat`.
+public struct DataSet: Hashable, Sendable, CustomStringConvertible {
+  /// The set the data lives on.
+  public let set: Set
+  /// Values per element (at least 1).
+  public let dim: Int
+
+  /// Creates a data set of `dim` values per element of `set`.
+  /// - Precondition: `dim >= 1`.
+  public init(_ set: Set, dim: Int) {
+    precondition(dim >= 1, "DataSet on \(set.name): dim must be at least 1, got \(dim)")
+    self.set = set
+    self.dim = dim
+  }
+
+  /// The total number of values: `set.size * dim`.
+  public var count: Int { self.set.size * dim }
+  public var description: String { "\(self.set.name)**\(dim)" }
+}
+
+infix operator ** : MultiplicationPrecedence
+
+/// `set ** dim` is the ``DataSet`` of `dim` values per element of `set`, as in PyOP2.
+public func ** (set: Set, dim: Int) -> DataSet { DataSet(set, dim: dim) }

@@ -1,0 +1,140 @@
+import Foundation
+
+/// The state behind the public ``OP2`` API: configuration, compiled-wrapper cache, the queue of
+/// deferred loops and the timings.
+///
+/// There is one shared runtime configured from the environment; ``OP2/withConfiguration(_:_:)``
+/// installs another for the duration of a closure (a task-local value), which keeps tests that
+/// run in parallel from seeing each other's settings and caches.
+package final class Runtime: @unchecked Sendable {
+  package let configuration: OP2.Configuration
+  package let compiler: Compiler
+  private let executor: any BackendExecutor
+  private let lock = NSRecursiveLock()
+  private var wrappers: [LoopSignature: CompiledWrapper] = [:]
+  private var queue = LoopQueue()
+  private var timings = LoopTimings()
+  private var counters = OP2.Statistics()
+  private let configurationError: OP2Error?
+
+  package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
+    self.configuration = configuration
+    self.configurationError = configurationError
+    compiler = Compiler(configuration: configuration.compiler)
+    executor = configuration.backend.makeExecutor()
+  }
+
+  package static let shared: Runtime = {
+    let env = ProcessInfo.processInfo.environment
+    do throws(OP2Error) {
+      return Runtime(configuration: try OP2.Configuration.fromEnvironment(env))
+    } catch {
+      return Runtime(configuration: OP2.Configuration(), configurationError: error)
+    }
+  }()
+
+  @TaskLocal package static var override: Runtime?
+  nonisolated(unsafe) private static var configured: Runtime?
+  private static let configuredLock = NSLock()
+
+  /// The runtime in effect: a task-local override, else the configured one, else the shared one.
+  package static var current: Runtime {
+    if let o = override { return o }
+    return configuredLock.withLock { configured } ?? shared
+  }
+
+  /// Replaces the process-wide runtime (after running its queued loops).
+  package static func install(_ runtime: Runtime) {
+    current.flushAll()
+    configuredLock.withLock { configured = runtime }
+  }
+
+  package static let processorCount = ProcessInfo.processInfo.activeProcessorCount
+
+  // MARK: Loops
+
+  /// Prepares `loop` (compiling its wrapper if needed) and runs it now or queues it.
+  package func submit(_ loop: ParLoop) throws(OP2Error) {
+    if let configurationError { throw configurationError }
+    let wrapper = try wrapper(for: loop)
+    if configuration.lazy {
+      lock.withLock { queue.append(loop, wrapper: wrapper) }
+    } else {
+      run(loop, wrapper)
+    }
+  }
+
+  /// The compiled wrapper of a loop, from memory, disk or the compiler.
+  package func wrapper(for loop: ParLoop) throws(OP2Error) -> CompiledWrapper {
+    lock.lock()
+    defer { lock.unlock() }
+    if let known = wrappers[loop.signature] {
+      counters.memoryCacheHits += 1
+      return known
+    }
+    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code)
+    let wrapper = try compiler.load(source: generated.source, functionName: generated.functionName,
+                                    kernelName: loop.kernel.name)
+    wrappers[loop.signature] = wrapper
+    return wrapper
+  }
+
+  private func run(_ loop: ParLoop, _ wrapper: CompiledWrapper) {
+    let start = ContinuousClock.now
+    do {
+      try executor.execute(loop, wrapper: wrapper)
+    } catch {
+      preconditionFailure("parLoop \"\(loop.kernel.name)\": \(error)")
+    }
+    let seconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
+    lock.withLock {
+      timings.record(name: loop.kernel.name, seconds: seconds, bytes: loop.bytesMoved)
+      counters.loopsExecuted += 1
+    }
+  }
+
+  // MARK: Forcing
+
+  /// Runs the queued loops that `object` depends on before the host reads it (`writing: false`)
+  /// or overwrites it (`writing: true`).
+  package func prepareHostAccess(to object: AnyObject, writing: Bool) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !queue.isEmpty else { return }
+    for (loop, wrapper) in queue.takeDependencies(of: ObjectIdentifier(object), writing: writing) {
+      run(loop, wrapper)
+    }
+  }
+
+  /// Runs every queued loop.
+  package func flushAll() {
+    lock.lock()
+    defer { lock.unlock() }
+    for (loop, wrapper) in queue.takeAll() { run(loop, wrapper) }
+  }
+
+  package var pendingCount: Int { lock.withLock { queue.count } }
+
+  package var statistics: OP2.Statistics {
+    let c = compiler.statistics
+    var s = lock.withLock { counters }
+    s.compilations = c.compilations
+    s.diskCacheHits = c.diskHits
+    s.corruptedCacheEntriesRebuilt = c.corruptedRebuilt
+    s.compileSeconds = c.compileSeconds
+    return s
+  }
+
+  package func timingReport() -> TimingReport {
+    let entries = lock.withLock { timings.entries }
+    return TimingReport(
+      rows: entries.map { .init(name: $0.name, count: $0.count, seconds: $0.seconds, bytes: $0.bytes, planSeconds: $0.planSeconds) },
+      compileSeconds: compiler.statistics.compileSeconds)
+  }
+
+  package func recordPlan(loop: String, seconds: Double) {
+    lock.withLock { timings.recordPlan(name: loop, seconds: seconds) }
+  }
+
+  package func resetTimings() { lock.withLock { timings.reset() } }
+}

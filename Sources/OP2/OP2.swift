@@ -1,0 +1,120 @@
+import Foundation
+
+/// Library-wide settings, statistics and timings.
+///
+/// ```swift
+/// OP2.configure(backend: .threaded(threads: 2))
+/// try parLoop(...)
+/// OP2.flush()                      // run every queued loop
+/// print(OP2.timingReport())        // like OP2's op_timing_output
+/// ```
+///
+/// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`), `OP2_THREADS`,
+/// `OP2_LAZY` (`0` runs every loop at once), `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
+/// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
+public enum OP2 {
+  /// Everything that can be configured.
+  public struct Configuration: Sendable {
+    /// Where loops run.
+    public var backend: Backend = .sequential
+    /// Whether loops are deferred until a result is needed.
+    public var lazy = true
+    /// Default block size of threaded plans.
+    public var blockSize = 512
+    /// Block sizes for particular loops, by kernel name.
+    public var blockSizes: [String: Int] = [:]
+    /// The C compiler command, e.g. `["cc"]` or `["ccache", "gcc"]`.
+    public var compilerCommand: [String] { get { compiler.command } set { compiler.command = newValue } }
+    /// Flags for the C compiler (`-fPIC -shared` are always added).
+    public var compilerFlags: [String] { get { compiler.flags } set { compiler.flags = newValue } }
+    /// Folder of the disk cache of compiled wrappers.
+    public var cacheDirectory: String { get { compiler.cacheDirectory } set { compiler.cacheDirectory = newValue } }
+    package var compiler = Compiler.Configuration.fromEnvironment()
+
+    /// The defaults, with the compiler taken from the environment.
+    public init() {}
+
+    /// Reads every `OP2_*` variable.
+    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value.
+    public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Configuration {
+      var c = Configuration()
+      c.compiler = .fromEnvironment(env)
+      c.backend = try Backend.fromEnvironment(env)
+      if let lazy = env["OP2_LAZY"] {
+        switch lazy.lowercased() {
+        case "0", "false", "no", "off": c.lazy = false
+        case "1", "true", "yes", "on", "": c.lazy = true
+        default: throw .invalidConfiguration(variable: "OP2_LAZY", value: lazy, expected: "0 or 1")
+        }
+      }
+      if let block = env["OP2_BLOCK_SIZE"] {
+        guard let n = Int(block), n >= 1 else {
+          throw .invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: block, expected: "a positive integer")
+        }
+        c.blockSize = n
+      }
+      return c
+    }
+
+    package func blockSize(for loop: String) -> Int { blockSizes[loop] ?? blockSize }
+  }
+
+  /// Counters of the work the library did.
+  public struct Statistics: Sendable, Equatable {
+    /// Wrappers compiled by the C compiler.
+    public var compilations = 0
+    /// Wrappers loaded from the disk cache.
+    public var diskCacheHits = 0
+    /// Loops that found their wrapper already loaded in this process.
+    public var memoryCacheHits = 0
+    /// Corrupted disk-cache entries that were detected and rebuilt.
+    public var corruptedCacheEntriesRebuilt = 0
+    /// Loops executed.
+    public var loopsExecuted = 0
+    /// Seconds spent compiling.
+    public var compileSeconds = 0.0
+  }
+
+  /// The configuration in effect.
+  public static var configuration: Configuration { Runtime.current.configuration }
+
+  /// Changes the backend and/or laziness for the rest of the process, after running every
+  /// queued loop. Compiled wrappers are kept on disk but loaded anew.
+  public static func configure(backend: Backend? = nil, lazy: Bool? = nil) {
+    var c = Runtime.current.configuration
+    if let backend { c.backend = backend }
+    if let lazy { c.lazy = lazy }
+    configure(c)
+  }
+
+  /// Replaces the whole configuration for the rest of the process, after running every queued loop.
+  public static func configure(_ configuration: Configuration) {
+    Runtime.install(Runtime(configuration: configuration))
+  }
+
+  /// Runs `body` with its own configuration, caches, queue and timings, then runs the loops it
+  /// left queued. Other threads and tasks keep theirs: tests use this to run side by side.
+  public static func withConfiguration<R>(_ configuration: Configuration, _ body: () throws -> R) rethrows -> R {
+    let runtime = Runtime(configuration: configuration)
+    defer { runtime.flushAll() }
+    return try Runtime.$override.withValue(runtime) { try body() }
+  }
+
+  /// Runs every queued loop.
+  public static func flush() { Runtime.current.flushAll() }
+
+  /// Loops recorded but not yet run.
+  public static var pendingLoopCount: Int { Runtime.current.pendingCount }
+
+  /// What the library has done so far in the current configuration.
+  public static var statistics: Statistics { Runtime.current.statistics }
+
+  /// Per-loop timings so far (runs queued loops first, so they are counted).
+  public static func timingReport() -> TimingReport {
+    flush()
+    return Runtime.current.timingReport()
+  }
+
+  /// Clears the timings.
+  public static func resetTimings() { Runtime.current.resetTimings() }
+}

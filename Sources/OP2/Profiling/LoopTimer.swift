@@ -1,0 +1,33 @@
+/// Per-loop counts, times and bytes moved, gathered as loops run; the data behind
+/// ``OP2/timingReport()`` (OP2's `op_timing_output`).
+package struct LoopTimings: Sendable {
+  package struct Entry: Sendable, Equatable {
+    package var name: String
+    package var count = 0
+    package var seconds = 0.0
+    package var bytes = 0
+    package var planSeconds = 0.0
+  }
+  package private(set) var entries: [Entry] = []
+  private var index: [String: Int] = [:]
+
+  package mutating func record(name: String, seconds: Double, bytes: Int) {
+    let i = slot(name)
+    entries[i].count += 1
+    entries[i].seconds += seconds
+    entries[i].bytes += bytes
+  }
+
+  package mutating func recordPlan(name: String, seconds: Double) {
+    entries[slot(name)].planSeconds += seconds
+  }
+
+  package mutating func reset() { entries = []; index = [:] }
+
+  private mutating func slot(_ name: String) -> Int {
+    if let i = index[name] { return i }
+    entries.append(Entry(name: name))
+    index[name] = entries.count - 1
+    return entries.count - 1
+  }
+}

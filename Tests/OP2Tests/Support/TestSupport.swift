@@ -1,0 +1,23 @@
+import Foundation
+@testable import OP2
+
+extension OP2.Configuration {
+  /// A configuration for one test: the given backend, its own runtime (so counters and queues are
+  /// the test's own), and optionally its own disk cache.
+  static func testing(_ backend: Backend = .sequential, lazy: Bool = true, cacheDirectory: String? = nil) -> Self {
+    var c = OP2.Configuration()
+    c.backend = backend
+    c.lazy = lazy
+    c.blockSize = 16  // small blocks so that small test meshes get many blocks and colours
+    if let cacheDirectory { c.cacheDirectory = cacheDirectory }
+    return c
+  }
+}
+
+/// A fresh, empty folder under the temporary directory.
+func temporaryDirectory(_ label: String) -> String {
+  let path = FileManager.default.temporaryDirectory.path + "/op2-test-\(label)-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+  try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  return path
+}
+
