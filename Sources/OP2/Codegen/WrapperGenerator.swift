@@ -39,11 +39,15 @@ package enum WrapperGenerator {
       w.line("/* Consts */")
       w.verbatim(constDeclarations)
     }
+    // Hidden visibility makes the kernel non-interposable, so that the compiler may inline it
+    // into the wrapper even under -fPIC (a default-visibility function would be called via the PLT).
+    w.line("#pragma GCC visibility push(hidden)")
     w.line("#line 1 \"\(signature.kernelName).c\"")
     w.verbatim(kernelCode)
     w.resetLineDirective(file: "\(signature.kernelName)_wrapper.c")
+    w.line("#pragma GCC visibility pop")
     let args = signature.arguments
-    w.block("void \(function)(int start, int end, void **args)") { w in
+    w.block("__attribute__((visibility(\"default\"))) void \(function)(int start, int end, void **args)") { w in
       for (i, a) in args.enumerated() {
         if a.kind == .global {
           w.line("\(a.cType) *restrict g\(i) = (\(a.cType) *)args[\(2 * i)];")

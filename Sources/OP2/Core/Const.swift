@@ -27,7 +27,7 @@ public final class Const<T: OP2Scalar>: CustomStringConvertible, @unchecked Send
   ///   ``OP2Error/duplicateConst(name:)`` when a live Const already has this name.
   public init(name: String, dim: Int, value: [T]) throws(OP2Error) {
     guard CIdentifier.isValid(name) else { throw .invalidIdentifier(object: "Const", name: name) }
-    guard dim >= 1 else { throw .invalidSize(object: "Const \"\(name)\"", what: "dim", value: dim) }
+    guard dim >= 1 else { throw .invalidSize(object: "Const \"\(name)\"", what: "dim (at least 1)", value: dim) }
     guard value.count == dim else { throw .valueCountMismatch(object: "Const \"\(name)\"", expected: dim, got: value.count) }
     self.name = name
     self.dim = dim

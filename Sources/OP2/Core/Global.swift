@@ -21,7 +21,7 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
   ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `value.count != dim`.
   public init(dim: Int, value: [T], name: String? = nil) throws(OP2Error) {
     let name = name ?? "global"
-    guard dim >= 1 else { throw .invalidSize(object: "Global \"\(name)\"", what: "dim", value: dim) }
+    guard dim >= 1 else { throw .invalidSize(object: "Global \"\(name)\"", what: "dim (at least 1)", value: dim) }
     guard value.count == dim else { throw .valueCountMismatch(object: "Global \"\(name)\"", expected: dim, got: value.count) }
     self.dim = dim
     self.name = name

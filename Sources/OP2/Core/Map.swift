@@ -35,7 +35,7 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   public init<S: Sequence>(from: Set, to: Set, arity: Int, values: S, name: String? = nil) throws(OP2Error)
   where S.Element: BinaryInteger {
     let name = name ?? "map_\(from.name)_to_\(to.name)"
-    guard arity >= 1 else { throw .invalidSize(object: "Map \"\(name)\"", what: "arity", value: arity) }
+    guard arity >= 1 else { throw .invalidSize(object: "Map \"\(name)\"", what: "arity (at least 1)", value: arity) }
     var converted = [Int32]()
     converted.reserveCapacity(from.size * arity)
     for (entry, v) in values.enumerated() {

@@ -27,7 +27,7 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
 
   // MARK: Object construction
 
-  /// A set, dimension or arity was negative (or zero where it must be positive).
+  /// A size, dimension or arity is out of range; `what` names it and its allowed range.
   case invalidSize(object: String, what: String, value: Int)
   /// The number of values given does not fit the object's shape.
   case valueCountMismatch(object: String, expected: Int, got: Int)
@@ -82,7 +82,7 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case let .invalidSize(object, what, value):
-      return "\(object): \(what) must not be negative, got \(value)"
+      return "\(object): invalid \(what): \(value)"
     case let .valueCountMismatch(object, expected, got):
       return "\(object): expected \(expected) values, got \(got)"
     case let .mapValueOutOfRange(map, entry, value, targetSet, targetSize):

@@ -117,11 +117,13 @@ package final class ParLoop: @unchecked Sendable {
     for arg in args where !arg.isGlobal {
       let id = ObjectIdentifier(arg.data)
       if let previous = seenData[id] {
-        if previous == .read, arg.access != .read { total += arg.data.set!.size * arg.data.dim * arg.data.elementSize }
+        if previous == .read, arg.access != .read { total += min(arg.data.set!.size, set.size) * arg.data.dim * arg.data.elementSize }
         seenData[id] = arg.access
       } else {
         seenData[id] = arg.access
-        let bytes = arg.data.set!.size * arg.data.dim * arg.data.elementSize
+        // Indirect data: at most the elements the loop can reach through its map.
+        let reach = arg.map.map { min($0.to.size, set.size * (arg.index == nil ? $0.arity : 1)) } ?? set.size
+        let bytes = reach * arg.data.dim * arg.data.elementSize
         total += arg.access == .rw || arg.access == .inc ? 2 * bytes : bytes
       }
       if let map = arg.map, !seenMaps.contains(ObjectIdentifier(map)) {

@@ -36,7 +36,7 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when `size < 0`.
   public convenience init(checkedSize size: Int, name: String? = nil) throws(OP2Error) {
     guard size >= 0 else {
-      throw .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size", value: size)
+      throw .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size (at least 0)", value: size)
     }
     self.init(size: size, name: name)
   }

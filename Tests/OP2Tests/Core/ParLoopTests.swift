@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 import Testing
 @testable import OP2
@@ -161,20 +162,22 @@ struct ParLoopTests {
 
   @Test("Const values are visible in every kernel by name", arguments: Backend.available)
   func consts(backend: Backend) throws {
+    // Consts are process-wide C names; each test case uses its own.
+    let tag = String(backend.description.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     try OP2.withConfiguration(.testing(backend)) {
-      let scale = try Const<Double>(name: "op2test_scale", value: 2.5)
-      let offsets = try Const<Int32>(name: "op2test_offsets", dim: 3, value: [1, 2, 3])
+      let scale = try Const<Double>(name: "scale_\(tag)", value: 2.5)
+      let offsets = try Const<Int32>(name: "offsets_\(tag)", dim: 3, value: [1, 2, 3])
       let s = Set(size: 4, name: "s")
       let d = Dat<Double>(s ** 3, name: "d")
       let k = Kernel(code: """
-        void fill(double *v) { for (int i = 0; i < 3; i++) v[i] = op2test_scale * op2test_offsets[i]; }
+        void fill(double *v) { for (int i = 0; i < 3; i++) v[i] = scale_\(tag) * offsets_\(tag)[i]; }
         """, name: "fill")
       try parLoop(k, over: s, d(.write))
       #expect(d.data == Array(repeating: [2.5, 5, 7.5], count: 4).flatMap { $0 })
       scale.value = [-1]
       try parLoop(k, over: s, d(.write))
       #expect(Array(d.data.prefix(3)) == [-1, -2, -3])
-      _ = offsets
+      withExtendedLifetime(offsets) {}
     }
   }
 
