@@ -12,7 +12,7 @@
 /// skipped; anything else that does not fit is an error that names the 1-based line.
 ///
 /// The whole file is read into memory at once and parsed with the C library's `strtol` and
-/// `strtod`, so the 2.9-million-line standard grid loads in a fraction of a second even in a
+/// `strtod`, so the 2.9-million-line standard grid loads in under a second even in a
 /// debug build.
 ///
 /// The corresponding OP2 code is the `fscanf` loop at the top of `airfoil.cpp`, which does no

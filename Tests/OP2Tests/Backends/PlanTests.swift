@@ -6,7 +6,7 @@ import Testing
 private final class MapToken {}
 
 /// SplitMix64: a small seeded generator, so that a failing case can be replayed from its seed.
-private struct SeededGenerator: RandomNumberGenerator {
+struct SeededGenerator: RandomNumberGenerator {
   var state: UInt64
   init(seed: UInt64) { state = seed }
   mutating func next() -> UInt64 {
