@@ -1,33 +1,36 @@
 /// The argument vector of a wrapper call: two pointers per loop argument (data, map).
 ///
-/// Pointers come from storage owned by the loop's Dats, Globals and Maps, which the `ParLoop`
-/// keeps alive for the duration of the call.
-package struct LaunchArguments {
-  private var pointers: [UnsafeMutableRawPointer?]
+/// The vector lives in memory this object allocates, so calling never mutates Swift state and
+/// several threads may each call through their own `LaunchArguments` at once. The pointers come
+/// from storage owned by the loop's Dats, Globals and Maps, which `loop` keeps alive.
+package final class LaunchArguments: @unchecked Sendable {
+  private let pointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+  private let count: Int
   private let loop: ParLoop
+  /// Buffers this vector points into besides the loop's own (per-thread reduction slots).
+  private var retained: [_UnsafeDatBuffer] = []
 
   package init(_ loop: ParLoop) {
     self.loop = loop
-    pointers = []
-    pointers.reserveCapacity(loop.args.count * 2)
-    for arg in loop.args {
-      pointers.append(arg.data.storage.baseAddress)
-      pointers.append(arg.map?.storage.baseAddress)
+    count = loop.args.count * 2
+    pointers = .allocate(capacity: max(count, 1))
+    for (i, arg) in loop.args.enumerated() {
+      (pointers + 2 * i).initialize(to: arg.data.storage.baseAddress)
+      (pointers + 2 * i + 1).initialize(to: arg.map?.storage.baseAddress)
     }
   }
 
+  deinit { pointers.deallocate() }
+
   /// Points argument `position`'s data at `buffer` instead (a per-thread reduction slot).
-  package mutating func redirect(argument position: Int, to buffer: _UnsafeDatBuffer) {
+  package func redirect(argument position: Int, to buffer: _UnsafeDatBuffer) {
+    retained.append(buffer)
     pointers[2 * position] = buffer.baseAddress
   }
 
   /// Calls the wrapper for the elements in `range`.
-  package mutating func call(_ wrapper: CompiledWrapper, range: Range<Int>) {
+  package func call(_ wrapper: CompiledWrapper, range: Range<Int>) {
     guard !range.isEmpty else { return }
-    withExtendedLifetime(loop) {
-      pointers.withUnsafeMutableBufferPointer { buffer in
-        wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), buffer.baseAddress)
-      }
-    }
+    wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
   }
 }

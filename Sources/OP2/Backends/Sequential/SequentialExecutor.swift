@@ -7,7 +7,6 @@ package struct SequentialExecutor: BackendExecutor {
   package init() {}
 
   package func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error) {
-    var launch = LaunchArguments(loop)
-    launch.call(wrapper, range: 0..<loop.set.size)
+    LaunchArguments(loop).call(wrapper, range: 0..<loop.set.size)
   }
 }

@@ -29,7 +29,7 @@ package struct ThreadedExecutor: BackendExecutor {
     var slots: [[_UnsafeDatBuffer]] = []
     var launches: [LaunchArguments] = []
     for _ in 0..<threads {
-      var launch = LaunchArguments(loop)
+      let launch = LaunchArguments(loop)
       var mine: [_UnsafeDatBuffer] = []
       for position in reductions {
         let arg = loop.args[position]
@@ -109,7 +109,7 @@ enum PlanRegistry {
 
 /// Per-thread argument vectors, shared with the worker closures; each thread touches only its own.
 private final class LaunchBox: @unchecked Sendable {
-  var launches: [LaunchArguments]
+  let launches: [LaunchArguments]
   init(_ launches: [LaunchArguments]) { self.launches = launches }
   func call(thread: Int, _ wrapper: CompiledWrapper, range: Range<Int>) {
     launches[thread].call(wrapper, range: range)
