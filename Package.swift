@@ -52,7 +52,7 @@ let package = Package(
     .executableTarget(
       name: "op2-bench",
       dependencies: [
-        "OP2", "CReference",
+        "OP2", "AirfoilKit", "CReference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/OP2Bench",

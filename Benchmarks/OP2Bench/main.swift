@@ -1,1 +1,175 @@
-print("todo")
+import AirfoilKit
+import ArgumentParser
+import CReference
+import Foundation
+import OP2
+
+/// `op2-bench`: swift-op2's benchmarks, each reported next to a native baseline measured in the
+/// same run (these machines are noisy; ratios are what to compare).
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "op2-bench",
+    abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil.",
+    subcommands: [Core.self, AirfoilRun.self],
+    defaultSubcommand: Core.self)
+}
+
+func now() -> ContinuousClock.Instant { ContinuousClock.now }
+func seconds(_ since: ContinuousClock.Instant) -> Double { Double((ContinuousClock.now - since) / .nanoseconds(1)) / 1e9 }
+func f(_ v: Double, _ spec: String = "%.3f") -> String { String(format: spec, v) }
+
+/// Best-of-`repeats` STREAM triad bandwidth (24 bytes per element) of plain C, plain Swift and an
+/// OP2 direct loop on `backend`.
+func triad(n: Int, repeats: Int, backend: Backend) throws -> (c: Double, swift: Double, op2: Double) {
+  let s = 3.0
+  var a = [Double](repeating: 0, count: n), b = [Double](repeating: 1, count: n), c = [Double](repeating: 2, count: n)
+  var bestC = Double.infinity, bestSwift = Double.infinity, bestOP2 = Double.infinity
+  for _ in 0..<repeats {
+    let t = now()
+    a.withUnsafeMutableBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in c.withUnsafeBufferPointer { pc in
+        creference_triad(n, pa.baseAddress, pb.baseAddress, pc.baseAddress, s)
+      } }
+    }
+    bestC = min(bestC, seconds(t))
+  }
+  for _ in 0..<repeats {
+    let t = now()
+    a.withUnsafeMutableBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in c.withUnsafeBufferPointer { pc in
+        for i in 0..<n { pa[i] = pb[i] + s * pc[i] }
+      } }
+    }
+    bestSwift = min(bestSwift, seconds(t))
+  }
+  var config = OP2.configuration
+  config.backend = backend
+  config.lazy = false
+  try OP2.withConfiguration(config) {
+    let set = Set(size: n, name: "triad")
+    let da = Dat<Double>(set ** 1, name: "a")
+    let db = try Dat<Double>(set ** 1, values: b, name: "b")
+    let dc = try Dat<Double>(set ** 1, values: c, name: "c")
+    let scalar = Global<Double>(value: s, name: "s")
+    let k = Kernel(code: "void triad(double *a, const double *b, const double *c, const double *s) { *a = *b + *s * *c; }", name: "triad")
+    try parLoop(k, over: set, da(.write), db(.read), dc(.read), scalar(.read))  // compile, first touch
+    for _ in 0..<repeats {
+      let t = now()
+      try parLoop(k, over: set, da(.write), db(.read), dc(.read), scalar(.read))
+      bestOP2 = min(bestOP2, seconds(t))
+    }
+    precondition(da.data[n - 1] == 7, "triad result wrong")
+  }
+  let bytes = Double(24 * n)
+  return (bytes / bestC / 1e9, bytes / bestSwift / 1e9, bytes / bestOP2 / 1e9)
+}
+
+extension Bench {
+  struct Core: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "core", abstract: "par_loop overhead, cold compile, warm load, triad (the default).")
+
+    @Option(help: "Elements of the triad.") var triadSize = 10_000_000
+    @Option(help: "Calls for the overhead measurement.") var calls = 200_000
+
+    func run() throws {
+      print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
+      // 1. par_loop overhead on a 1-element set, warm cache, eager and lazy (queue + flush).
+      for lazy in [false, true] {
+        var config = OP2.configuration
+        config.lazy = lazy
+        try OP2.withConfiguration(config) {
+          let set = Set(size: 1, name: "one")
+          let d = Dat<Double>(set ** 1, name: "d")
+          let k = Kernel(code: "void nothing(double *x) { }", name: "nothing")
+          try parLoop(k, over: set, d(.rw))
+          OP2.flush()
+          let t = now()
+          for _ in 0..<calls { try parLoop(k, over: set, d(.rw)) }
+          OP2.flush()
+          print("par_loop overhead (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(t) / Double(calls) * 1e6, "%.2f")) µs/call")
+        }
+      }
+      // 2. Cold compile and warm-cache load, in a fresh cache folder.
+      let folder = FileManager.default.temporaryDirectory.path + "/op2-bench-\(getpid())"
+      defer { try? FileManager.default.removeItem(atPath: folder) }
+      var config = OP2.configuration
+      config.cacheDirectory = folder + "/a"
+      config.lazy = false
+      let set = Set(size: 1, name: "one")
+      let d = Dat<Double>(set ** 1, name: "d")
+      let k = Kernel(code: "void cold_\(getpid())(double *x) { x[0] = sqrt(x[0] + 1.0); }", name: "cold_\(getpid())")
+      var cold = 0.0
+      try OP2.withConfiguration(config) {
+        let t = now()
+        try parLoop(k, over: set, d(.rw))
+        cold = seconds(t)
+      }
+      // A copy of the cache under another path, so that dlopen really loads the file again.
+      try FileManager.default.copyItem(atPath: folder + "/a", toPath: folder + "/b")
+      config.cacheDirectory = folder + "/b"
+      var warm = 0.0
+      try OP2.withConfiguration(config) {
+        let t = now()
+        try parLoop(k, over: set, d(.rw))
+        warm = seconds(t)
+        precondition(OP2.statistics.compilations == 0)
+      }
+      print("cold compile (generate + cc + cache write + dlopen): \(f(cold * 1e3, "%.1f")) ms")
+      print("warm-cache load (hash + verify + dlopen), first call: \(f(warm * 1e3, "%.2f")) ms")
+      // 3. Triad.
+      for backend in [Backend.sequential, .threaded(threads: ProcessInfo.processInfo.activeProcessorCount)] {
+        let r = try triad(n: triadSize, repeats: 10, backend: backend)
+        print("triad \(triadSize) doubles, \(backend): OP2 \(f(r.op2, "%.1f")) GB/s, plain C \(f(r.c, "%.1f")) GB/s (single thread), plain Swift \(f(r.swift, "%.1f")) GB/s; OP2/C = \(f(r.op2 / r.c, "%.2f"))")
+      }
+    }
+  }
+
+  struct AirfoilRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "airfoil", abstract: "Airfoil per backend, next to the triad bandwidth and the bytes-moved floor.")
+
+    @Option(help: "OP2 grid file (new_grid.dat); default: the built-in grid of --cells cells.") var grid: String?
+    @Option(help: "Cells of the built-in grid.") var cells = 720_000
+    @Option(name: .shortAndLong, help: "Iterations.") var iterations = 1000
+    @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
+
+    func run() throws {
+      print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
+      let t0 = now()
+      let mesh = try grid.map { try OP2GridReader.read(contentsOf: $0) } ?? AirfoilMesh.generate(cells: cells)
+      print("grid: \(mesh.cellCount) cells, \(mesh.edgeCount) edges (\(grid ?? "built-in")), read in \(f(seconds(t0), "%.2f")) s")
+      var results: [(String, Double, Double)] = []
+      for count in threads.split(separator: ",").compactMap({ Int($0) }) {
+        let backend: Backend = count == 1 ? .sequential : .threaded(threads: count)
+        let bandwidth = try triad(n: 10_000_000, repeats: 5, backend: backend).op2
+        var config = OP2.configuration
+        config.backend = backend
+        try OP2.withConfiguration(config) {
+          let sim = try AirfoilSimulation(grid: mesh)
+          _ = try sim.iterate()  // compile outside the timing
+          OP2.resetTimings()
+          let t = now()
+          var rms = 0.0
+          for _ in 1..<iterations { rms = try sim.iterate() }
+          let elapsed = seconds(t) * Double(iterations) / Double(max(iterations - 1, 1))
+          let floor = Double(sim.bytesPerIterationLowerBound) * Double(iterations) / (bandwidth * 1e9)
+          print("\n== \(backend): \(iterations) iterations in \(f(elapsed, "%.2f")) s (final rms \(String(format: "%.10e", rms)))")
+          print("   triad (same backend, this run) \(f(bandwidth, "%.1f")) GB/s; bytes-moved floor \(f(Double(sim.bytesPerIterationLowerBound) / 1e6, "%.1f")) MB/iteration → \(f(floor, "%.1f")) s; time/floor = \(f(elapsed / floor, "%.2f"))")
+          print(OP2.timingReport())
+          results.append(("\(backend)", elapsed, rms))
+        }
+      }
+      if results.count > 1 {
+        for r in results.dropFirst() { print("speed-up \(r.0) vs \(results[0].0): \(f(results[0].1 / r.1, "%.2f"))×; rms equal: \(r.2 == results[0].2), relative difference \(String(format: "%.2e", abs(r.2 - results[0].2) / results[0].2))") }
+      }
+    }
+  }
+}
+
+func cpuModel() -> String {
+  let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+  return text.split(separator: "\n").first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+}
+
+Bench.main()

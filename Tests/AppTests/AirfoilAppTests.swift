@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Runs the built `airfoil` executable on OP2's standard grid and checks its printed rms table
+/// against OP2's published one, and the final rms against OP2's reference value.
+@Suite("airfoil on OP2's standard grid", .serialized)
+struct AirfoilAppTests {
+  /// `../shared/data/new_grid.dat.gz` beside the repository, where CI and developers have it.
+  static let gridArchive: String? = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let candidates = [root.appendingPathComponent("../shared/data/new_grid.dat.gz").standardized.path, "/work/shared/data/new_grid.dat.gz"]
+    return candidates.first { FileManager.default.fileExists(atPath: $0) }
+  }()
+
+  /// The built executable, next to the test bundle.
+  static let airfoil: String? = {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+      let path = candidate.appendingPathComponent("airfoil").path
+      if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+  }()
+
+  static let published: [Int: String] = [
+    100: "5.02186e-04", 200: "3.41746e-04", 300: "2.63430e-04", 400: "2.16288e-04", 500: "1.84659e-04",
+    600: "1.60866e-04", 700: "1.42253e-04", 800: "1.27627e-04", 900: "1.15810e-04", 1000: "1.06011e-04",
+  ]
+
+  @Test("1000 iterations print OP2's rms table and match its final rms to 10 digits",
+        .enabled(if: gridArchive != nil, "OP2's new_grid.dat.gz is not beside the repository"),
+        .enabled(if: airfoil != nil, "the airfoil executable was not built"),
+        .timeLimit(.minutes(10)))
+  func standardGrid() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airfoil-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let grid = folder.appendingPathComponent("new_grid.dat").path
+    _ = try run("/bin/sh", ["-c", "gzip -dc '\(Self.gridArchive!)' > '\(grid)'"])
+    let output = try run(Self.airfoil!, ["--grid", grid, "--iterations", "1000"])
+    var printed: [Int: String] = [:]
+    for line in output.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      if fields.count >= 2, let iter = Int(fields[0]), Self.published[iter] != nil { printed[iter] = String(fields[1]) }
+    }
+    #expect(printed == Self.published, "output:\n\(output)")
+    let final = output.split(separator: "\n").first { $0.hasPrefix("final rms") }
+    #expect(final?.hasSuffix("PASSED") == true, "output:\n\(output)")
+  }
+
+  private func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    #expect(process.terminationStatus == 0, "\(executable) \(arguments) failed:\n\(text)")
+    return text
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages swift-op2 needs, only those that are missing (Debian/Ubuntu).
+# Sourced by the README's commands; safe to run again.
+set -euo pipefail
+
+need=()
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v gzip >/dev/null 2>&1 || need+=(gzip)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+
+if ((${#need[@]})); then
+  echo "swift-op2 setup: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  for p in /opt/swift/usr/bin /usr/share/swift/usr/bin; do [ -x "$p/swift" ] && export PATH="$p:$PATH"; done
+fi
+command -v swift >/dev/null 2>&1 || { echo "swift-op2 setup: a Swift 6 toolchain is required (https://swift.org/install)"; exit 1; }
