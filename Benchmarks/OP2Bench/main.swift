@@ -1,6 +1,7 @@
 import AirfoilKit
 import ArgumentParser
 import CReference
+import Dispatch
 import Foundation
 import OP2
 
@@ -10,7 +11,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "op2-bench",
     abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil.",
-    subcommands: [Core.self, AirfoilRun.self],
+    subcommands: [Core.self, AirfoilRun.self, Dispatch.self],
     defaultSubcommand: Core.self)
 }
 
@@ -163,6 +164,61 @@ extension Bench {
       if results.count > 1 {
         for r in results.dropFirst() { print("speed-up \(r.0) vs \(results[0].0): \(f(results[0].1 / r.1, "%.2f"))×; rms equal: \(r.2 == results[0].2), relative difference \(String(format: "%.2e", abs(r.2 - results[0].2) / results[0].2))") }
       }
+    }
+  }
+}
+
+extension Bench {
+  struct Dispatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "dispatch",
+      abstract: "Cost of an empty parallel region: Swift's concurrentPerform vs OpenMP (libgomp, gcc -fopenmp).")
+
+    @Option(help: "Regions to time.") var regions = 100_000
+    @Option(help: "Threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+      let t = now()
+      for _ in 0..<regions { DispatchQueue.concurrentPerform(iterations: threads) { _ in } }
+      let swift = seconds(t) / Double(regions) * 1e6
+      // OpenMP through the system gcc, as a generated wrapper would use it: a small program
+      // timing the same number of empty `omp parallel` regions.
+      let folder = FileManager.default.temporaryDirectory.path + "/op2-dispatch-\(getpid())"
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(atPath: folder) }
+      let source = """
+        #include <omp.h>
+        #include <stdio.h>
+        #include <time.h>
+        int main(void) {
+          volatile int sink = 0; struct timespec a, b;
+          #pragma omp parallel num_threads(\(threads))
+          { sink += 1; }
+          clock_gettime(CLOCK_MONOTONIC, &a);
+          for (int i = 0; i < \(regions); i++) {
+            #pragma omp parallel num_threads(\(threads))
+            { if (omp_get_thread_num() < 0) sink += 1; }
+          }
+          clock_gettime(CLOCK_MONOTONIC, &b);
+          printf("%f\\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3 / \(regions));
+          return 0;
+        }
+        """
+      try source.write(toFile: folder + "/omp.c", atomically: true, encoding: .utf8)
+      let cc = Process()
+      cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      cc.arguments = ["gcc", "-O2", "-fopenmp", "-o", folder + "/omp", folder + "/omp.c"]
+      try cc.run(); cc.waitUntilExit()
+      var openmp = "n/a (gcc -fopenmp failed)"
+      if cc.terminationStatus == 0 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: folder + "/omp")
+        p.environment = ["OMP_WAIT_POLICY": ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "passive"]
+        let pipe = Pipe(); p.standardOutput = pipe
+        try p.run(); p.waitUntilExit()
+        openmp = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) + " µs"
+      }
+      print("empty parallel region, \(threads) threads: concurrentPerform \(f(swift, "%.2f")) µs, OpenMP (libgomp, passive wait) \(openmp)")
     }
   }
 }

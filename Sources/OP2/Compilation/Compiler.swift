@@ -3,8 +3,8 @@ import Foundation
 /// Turns generated C into loaded wrappers: system C compiler, disk cache, `dlopen`.
 ///
 /// Configuration comes from the environment when not given: `OP2_CC` (default `cc`; may contain
-/// arguments, such as `ccache gcc`), `OP2_CFLAGS` (default `-O3 -march=native`; `-fPIC -shared`
-/// are always added) and `OP2_CACHE_DIR` (default `~/.cache/swift-op2`). The cache key hashes the
+/// arguments, such as `ccache gcc`), `OP2_CFLAGS` (default ``Configuration/defaultFlags``;
+/// `-fPIC -shared` are always added) and `OP2_CACHE_DIR` (default `~/.cache/swift-op2`). The cache key hashes the
 /// generated source, the compiler's resolved identity (its `--version` banner) and the flags.
 package final class Compiler: @unchecked Sendable {
   package struct Configuration: Hashable, Sendable {
@@ -12,9 +12,17 @@ package final class Compiler: @unchecked Sendable {
     package var flags: [String]
     package var cacheDirectory: String
 
+    /// The flags used when `OP2_CFLAGS` is unset (gcc and clang understand them all):
+    /// - `-fno-math-errno`: `sqrt` need not set `errno`, so it vectorizes (results are unchanged);
+    /// - `-ffp-contract=off`: no fused multiply-adds, so that the vectorized chunks and the scalar
+    ///   remainders of a wrapper (see ``ChunkPlan``) compute every element bit for bit alike, and
+    ///   the threaded backend's results equal the sequential ones;
+    /// - `-fopenmp-simd`: honour the wrappers' `#pragma omp simd` (no OpenMP runtime is used).
+    package static let defaultFlags = "-O3 -march=native -fno-math-errno -ffp-contract=off -fopenmp-simd -fPIC"
+
     package static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Configuration {
       let command = (env["OP2_CC"].flatMap { $0.isEmpty ? nil : $0 } ?? "cc").split(separator: " ").map(String.init)
-      let flags = (env["OP2_CFLAGS"] ?? "-O3 -march=native -fPIC").split(separator: " ").map(String.init)
+      let flags = (env["OP2_CFLAGS"] ?? defaultFlags).split(separator: " ").map(String.init)
       let home = env["HOME"] ?? NSHomeDirectory()
       let cache = env["OP2_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.cache/swift-op2"
       return Configuration(command: command, flags: flags, cacheDirectory: cache)

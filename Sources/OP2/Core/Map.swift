@@ -20,6 +20,9 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// The name used in messages.
   public let name: String
   package let storage: _UnsafeDatBuffer
+  /// The entries as a Swift array too: plans and partitioners read them without copying, and
+  /// since maps never change, the array and ``storage`` always agree.
+  private let entries: [Int32]
 
   /// Creates a map, validating its shape and every entry.
   ///
@@ -54,10 +57,11 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     self.name = name
     storage = _UnsafeDatBuffer(byteCount: converted.count * 4)
     storage.store(converted)
+    entries = converted
   }
 
-  /// A copy of the map's entries, row-major by source element.
-  public var values: [Int32] { storage.load(Int32.self, count: from.size * arity) }
+  /// The map's entries, row-major by source element (no copy is made).
+  public var values: [Int32] { entries }
 
   /// A single slot of the map, for arguments that pass one entry per element (`map[0]`).
   ///

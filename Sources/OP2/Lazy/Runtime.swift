@@ -49,6 +49,16 @@ package final class Runtime: @unchecked Sendable {
     configuredLock.withLock { configured = runtime }
   }
 
+  /// Registered on the first deferred loop: at normal process exit, run what is still queued, so
+  /// that no pending work is dropped silently (a kernel may have effects beyond its data, such as
+  /// printing). Compile errors cannot surface here: wrappers are compiled when the loop is recorded.
+  private static let flushAtExit: Void = {
+    atexit {
+      Runtime.shared.flushAll()
+      Runtime.configuredLock.withLock { Runtime.configured }?.flushAll()
+    }
+  }()
+
   package static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
   // MARK: Loops
@@ -58,6 +68,7 @@ package final class Runtime: @unchecked Sendable {
     if let configurationError { throw configurationError }
     let wrapper = try wrapper(for: loop)
     if configuration.lazy {
+      Self.flushAtExit
       lock.withLock { queue.append(loop, wrapper: wrapper) }
     } else {
       run(loop, wrapper)
@@ -128,12 +139,15 @@ package final class Runtime: @unchecked Sendable {
   package func timingReport() -> TimingReport {
     let entries = lock.withLock { timings.entries }
     return TimingReport(
-      rows: entries.map { .init(name: $0.name, count: $0.count, seconds: $0.seconds, bytes: $0.bytes, planSeconds: $0.planSeconds) },
+      rows: entries.map {
+        .init(name: $0.name, count: $0.count, seconds: $0.seconds, bytes: $0.bytes, planSeconds: $0.planSeconds,
+              colours: $0.colours, blocks: $0.blocks)
+      },
       compileSeconds: compiler.statistics.compileSeconds)
   }
 
-  package func recordPlan(loop: String, seconds: Double) {
-    lock.withLock { timings.recordPlan(name: loop, seconds: seconds) }
+  package func recordPlan(loop: String, seconds: Double, colours: Int, blocks: Int) {
+    lock.withLock { timings.recordPlan(name: loop, seconds: seconds, colours: colours, blocks: blocks) }
   }
 
   package func resetTimings() { lock.withLock { timings.reset() } }

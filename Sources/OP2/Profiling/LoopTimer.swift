@@ -7,6 +7,8 @@ package struct LoopTimings: Sendable {
     package var seconds = 0.0
     package var bytes = 0
     package var planSeconds = 0.0
+    package var colours = 0
+    package var blocks = 0
   }
   package private(set) var entries: [Entry] = []
   private var index: [String: Int] = [:]
@@ -18,8 +20,11 @@ package struct LoopTimings: Sendable {
     entries[i].bytes += bytes
   }
 
-  package mutating func recordPlan(name: String, seconds: Double) {
-    entries[slot(name)].planSeconds += seconds
+  package mutating func recordPlan(name: String, seconds: Double, colours: Int, blocks: Int) {
+    let i = slot(name)
+    entries[i].planSeconds += seconds
+    entries[i].colours = max(entries[i].colours, colours)
+    entries[i].blocks = max(entries[i].blocks, blocks)
   }
 
   package mutating func reset() { entries = []; index = [:] }

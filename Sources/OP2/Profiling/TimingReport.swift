@@ -14,6 +14,10 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     public var bytes: Int
     /// Seconds spent building execution plans for this loop (threaded backend).
     public var planSeconds: Double
+    /// Colours of the largest plan built for this loop (0: no plan).
+    public var colours: Int
+    /// Blocks of the largest plan built for this loop.
+    public var blocks: Int
     /// Achieved bandwidth in GB/s (10^9 bytes per second).
     public var gigabytesPerSecond: Double { seconds > 0 ? Double(bytes) / seconds / 1e9 : 0 }
   }
@@ -38,15 +42,16 @@ public struct TimingReport: Sendable, CustomStringConvertible {
       } else { s += "." + String(repeating: "0", count: digits) }
       return s
     }
-    var lines = [pad("loop", 16, left: true) + pad("count", 8) + pad("time (s)", 12) + pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10)]
-    lines.append(String(repeating: "-", count: 67))
+    var lines = [pad("loop", 16, left: true) + pad("count", 8) + pad("time (s)", 12) + pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10) + pad("colours", 9)]
+    lines.append(String(repeating: "-", count: 76))
     for r in rows {
       lines.append(pad(r.name, 16, left: true) + pad("\(r.count)", 8) + pad(fixed(r.seconds, 4), 12)
                    + pad(fixed(r.count > 0 ? r.seconds / Double(r.count) * 1e6 : 0, 1), 12)
-                   + pad(fixed(r.gigabytesPerSecond, 2), 9) + pad(fixed(r.planSeconds, 4), 10))
+                   + pad(fixed(r.gigabytesPerSecond, 2), 9) + pad(fixed(r.planSeconds, 4), 10)
+                   + pad(r.colours > 0 ? "\(r.colours)" : "-", 9))
     }
     let total = rows.reduce(0) { $0 + $1.seconds }
-    lines.append(String(repeating: "-", count: 67))
+    lines.append(String(repeating: "-", count: 76))
     lines.append(pad("total", 16, left: true) + pad("", 8) + pad(fixed(total, 4), 12))
     lines.append("compile time: \(fixed(compileSeconds, 3)) s")
     return lines.joined(separator: "\n")

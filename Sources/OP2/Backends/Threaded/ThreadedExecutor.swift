@@ -52,7 +52,11 @@ package struct ThreadedExecutor: BackendExecutor {
         box.call(thread: t, wrapper, range: range)
       }
     } else {
+      let misses = Self.plans.misses
       let plan = Self.plans.plan(setSize: size, blockSize: loop.blockSize, conflicts: conflicts)
+      if Self.plans.misses != misses {
+        Runtime.current.recordPlan(loop: loop.kernel.name, seconds: plan.constructionTime, colours: plan.colourCount, blocks: plan.blockCount)
+      }
       for colour in 0..<plan.colourCount {
         let blocks = plan.blocks(ofColour: colour)
         let threads = min(self.threads, blocks.count)
