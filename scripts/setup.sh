@@ -7,6 +7,10 @@ need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v gzip >/dev/null 2>&1 || need+=(gzip)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# Matrices and solvers (Mat, Solver, the poisson demo): PETSc with Open MPI, and METIS.
+pkg-config --exists PETSc 2>/dev/null || need+=(petsc-dev)
+pkg-config --exists ompi 2>/dev/null || need+=(libopenmpi-dev openmpi-bin)
+[ -e /usr/include/metis.h ] || need+=(libmetis-dev)
 
 if ((${#need[@]})); then
   echo "swift-op2 setup: installing ${need[*]}"

@@ -23,6 +23,9 @@ public enum OP2 {
     public var blockSize = 512
     /// Block sizes for particular loops, by kernel name.
     public var blockSizes: [String: Int] = [:]
+    /// Check every new threaded plan's invariants (OP2's `op_plan_check`) and trap on a violation;
+    /// `OP2_PLAN_CHECK=1`. Costs about as much as building the plan; the tests turn it on.
+    public var checkPlans = false
     /// The C compiler command, e.g. `["cc"]` or `["ccache", "gcc"]`.
     public var compilerCommand: [String] { get { compiler.command } set { compiler.command = newValue } }
     /// Flags for the C compiler (`-fPIC -shared` are always added).
@@ -47,6 +50,7 @@ public enum OP2 {
         default: throw .invalidConfiguration(variable: "OP2_LAZY", value: lazy, expected: "0 or 1")
         }
       }
+      if let check = env["OP2_PLAN_CHECK"] { c.checkPlans = check == "1" || check.lowercased() == "true" }
       if let block = env["OP2_BLOCK_SIZE"] {
         guard let n = Int(block), n >= 1 else {
           throw .invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: block, expected: "a positive integer")

@@ -19,6 +19,7 @@ struct AirfoilTests {
     var config = OP2.Configuration()
     config.backend = backend
     config.blockSize = 64
+    config.checkPlans = true
     try OP2.withConfiguration(config) {
       let sim = try AirfoilSimulation(grid: grid)
       var rms: [Double] = []

@@ -60,7 +60,7 @@ package final class Compiler: @unchecked Sendable {
     case .failure(let e):
       throw .compilerNotFound(command: commandText, reason: e.message)
     case .success(let status):
-      let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+      let text = Self.text(ofFile: out)
       guard status == 0 else {
         throw .compilerNotFound(command: commandText, reason: "`\(commandText) --version` exited with \(status): \(text.prefix(200))")
       }
@@ -96,7 +96,7 @@ package final class Compiler: @unchecked Sendable {
     case .failure(let e):
       throw .compilerNotFound(command: configuration.command.joined(separator: " "), reason: e.message)
     case .success(let status):
-      let diagnostics = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      let diagnostics = Self.text(ofFile: log)
       guard status == 0 else {
         try? FileManager.default.removeItem(atPath: temporary)
         let kept = cache.logPath(key: key)
@@ -109,5 +109,12 @@ package final class Compiler: @unchecked Sendable {
     let seconds = Double((ContinuousClock.now - started) / .nanoseconds(1)) / 1e9
     lock.withLock { counters.compilations += 1; counters.compileSeconds += seconds }
     return try SharedLibrary.load(path: cache.libraryPath(key: key), symbol: functionName)
+  }
+
+  /// A small text file's contents; "" when missing or empty. (Foundation's `String(contentsOfFile:)`
+  /// leaks a buffer on empty files, which AddressSanitizer reports.)
+  private static func text(ofFile path: String) -> String {
+    guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return "" }
+    return String(decoding: data, as: UTF8.self)
   }
 }

@@ -264,3 +264,52 @@ struct PlanTests {
     #expect(try Plan.blockSize(fromEnvironment: nil) == 512)
   }
 }
+
+@Suite("Plan with owning threads")
+struct OwnedPlanTests {
+  @Test("owned plans over random maps pass their invariant check", arguments: [1, 2, 3, 5], [1, 16, 512])
+  func randomOwnedPlansAreSound(owners: Int, blockSize: Int) {
+    let tokens = (0..<3).map { _ in MapToken() }
+    for setSize in [1, 999, 20_000] {
+      let seed = UInt64(setSize) &* 31 &+ UInt64(owners) &* 7 &+ UInt64(blockSize)
+      let conflicts = randomConflicts(setSize: setSize, seed: seed, tokens: tokens)
+      let plan = Plan(setSize: setSize, blockSize: blockSize, conflicts: conflicts, owners: owners)
+      #expect(plan.checkInvariants().isEmpty, "seed \(seed): \(plan.checkInvariants().prefix(3))")
+      // Every block is listed exactly once across colours and owners, and owners are contiguous runs.
+      var seen = [Int](repeating: 0, count: plan.blockCount)
+      for c in 0..<plan.colourCount {
+        for t in 0..<owners {
+          for b in plan.blocks(ofColour: c, owner: t) {
+            seen[b] += 1
+            #expect(plan.owner(ofBlock: b) == t)
+          }
+        }
+      }
+      #expect(seen.allSatisfy { $0 == 1 }, "seed \(seed)")
+    }
+  }
+
+  @Test("a chain split between two owners needs two colours, and only the boundary block takes the second")
+  func chainWithOwners() {
+    let token = MapToken()
+    let plan = Plan(setSize: 40, blockSize: 4, conflicts: [chainConflict(edges: 40, token: token)], owners: 2)
+    #expect(plan.colourCount == 2)
+    #expect(plan.blockColours == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
+    #expect(Array(plan.blocks(ofColour: 0, owner: 0)) == [0, 1, 2, 3, 4])
+    #expect(Array(plan.blocks(ofColour: 1, owner: 1)) == [5])
+    // One owner needs no second colour at all: it runs every block in order.
+    let single = Plan(setSize: 40, blockSize: 4, conflicts: [chainConflict(edges: 40, token: token)], owners: 1)
+    #expect(single.colourCount == 1)
+  }
+
+  @Test("checkInvariants still catches two owners writing one element in one colour")
+  func brokenOwnedColouring() {
+    let token = MapToken()
+    let good = Plan(setSize: 40, blockSize: 4, conflicts: [chainConflict(edges: 40, token: token)], owners: 2)
+    #expect(good.checkInvariants().isEmpty)
+    // Classical colouring (no owners) of the same alternating colours is also fine, but all-zero is not.
+    let broken = Plan(setSize: 40, blockSize: 4, conflicts: [chainConflict(edges: 40, token: token)],
+                      blockColours: Array(repeating: 0, count: 10), colourCount: 1)
+    #expect(!broken.checkInvariants().isEmpty)
+  }
+}

@@ -9,6 +9,7 @@ extension OP2.Configuration {
     c.backend = backend
     c.lazy = lazy
     c.blockSize = 16  // small blocks so that small test meshes get many blocks and colours
+    c.checkPlans = true  // every plan a test builds passes op_plan_check
     if let cacheDirectory { c.cacheDirectory = cacheDirectory }
     return c
   }

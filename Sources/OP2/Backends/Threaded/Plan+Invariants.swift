@@ -98,7 +98,8 @@ extension Plan {
           for e in blockRange(b) {
             for s in slots {
               let t = Int(conflict.values[e * conflict.arity + s])
-              if writerColour[t] == colour && writer[t] != b {
+              // Blocks of one owner run one after another, so only different owners conflict.
+              if writerColour[t] == colour && writer[t] != b && owner(ofBlock: writer[t]) != owner(ofBlock: b) {
                 let other = writer[t]
                 if reported.insert([min(b, other), max(b, other)]).inserted {
                   report.add(

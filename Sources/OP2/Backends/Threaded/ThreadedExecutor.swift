@@ -3,9 +3,10 @@ import Foundation
 
 /// Runs a loop on several threads by calling its range wrapper per block.
 ///
-/// Loops that write through a map get a ``Plan``: the set is cut into contiguous blocks, and
-/// blocks are coloured so that no two blocks of one colour write the same element; colours run
-/// one after another, the blocks of a colour in parallel. Direct loops need no plan and split the
+/// Loops that write through a map get a ``Plan``: the set is cut into contiguous blocks, each
+/// thread owns a contiguous run of them, and blocks are coloured so that no two blocks of one
+/// colour and different owners write the same element; colours run one after another, each
+/// thread running its own blocks of the colour in order. Direct loops need no plan and split the
 /// set into one contiguous chunk per thread.
 ///
 /// Threads are Swift's (`DispatchQueue.concurrentPerform`), not OpenMP's: an empty parallel
@@ -53,23 +54,19 @@ package struct ThreadedExecutor: BackendExecutor {
       }
     } else {
       let misses = Self.plans.misses
-      let plan = Self.plans.plan(setSize: size, blockSize: loop.blockSize, conflicts: conflicts)
+      let plan = Self.plans.plan(setSize: size, blockSize: loop.blockSize, conflicts: conflicts, owners: threads)
       if Self.plans.misses != misses {
+        if Runtime.current.configuration.checkPlans {
+          let violations = plan.checkInvariants()
+          precondition(violations.isEmpty, "plan of \(loop.kernel.name) is invalid:\n" + violations.joined(separator: "\n"))
+        }
         Runtime.current.recordPlan(loop: loop.kernel.name, seconds: plan.constructionTime, colours: plan.colourCount, blocks: plan.blockCount)
       }
+      // Each thread runs its own blocks of a colour in order; colours run one after another.
+      let threads = self.threads
       for colour in 0..<plan.colourCount {
-        let blocks = plan.blocks(ofColour: colour)
-        let threads = min(self.threads, blocks.count)
-        if threads <= 1 {
-          for b in blocks { box.call(thread: 0, wrapper, range: plan.blockRange(b)) }
-          continue
-        }
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-          var i = blocks.startIndex + t
-          while i < blocks.endIndex {
-            box.call(thread: t, wrapper, range: plan.blockRange(blocks[i]))
-            i += threads
-          }
+          for b in plan.blocks(ofColour: colour, owner: t) { box.call(thread: t, wrapper, range: plan.blockRange(b)) }
         }
       }
     }
