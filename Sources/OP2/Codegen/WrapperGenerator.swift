@@ -144,16 +144,8 @@ package enum WrapperGenerator {
       a.kind == .wholeMap ? "\(name)\(i)[j][\(k)]" : "\(name)\(i)[j]"
     }
     let staged = args.enumerated().filter { ($0.element.kind == .mapSlot || $0.element.kind == .wholeMap) && $0.element.access == .read }
-    if !staged.isEmpty {
-      w.block("for (int j = 0; j < \(width); j++)") { w in
-        w.line("size_t n = (size_t)(n0 + j);")
-        for (i, a) in staged {
-          let slotsUsed = a.kind == .wholeMap ? Array(0..<a.arity) : [a.index]
-          for k in slotsUsed {
-            w.line("{ const \(a.cType) *p = \(slot(a, k)); " + copy(dim: a.dim, to: lane(i, a, "s", k)) + " }")
-          }
-        }
-      }
+    laneLoop(&w, width: width, over: staged) { i, a, k in
+      "{ const \(a.cType) *p = \(slot(a, k)); " + copy(dim: a.dim, to: lane(i, a, "s", k)) + " }"
     }
     w.line("#pragma omp simd")
     w.block("for (int j = 0; j < \(width); j++)") { w in
@@ -176,15 +168,23 @@ package enum WrapperGenerator {
       w.line("\(signature.kernelName)(\(actuals.joined(separator: ", ")));")
     }
     let incs = args.enumerated().filter { ($0.element.kind == .mapSlot || $0.element.kind == .wholeMap) && $0.element.access == .inc }
-    if !incs.isEmpty {
-      w.block("for (int j = 0; j < \(width); j++)") { w in
-        w.line("size_t n = (size_t)(n0 + j);")
-        for (i, a) in incs {
-          let slotsUsed = a.kind == .wholeMap ? Array(0..<a.arity) : [a.index]
-          for k in slotsUsed {
-            w.line("{ \(a.cType) *p = \(slot(a, k)); " + addBack(dim: a.dim, local: lane(i, a, "l", k)) + " }")
-          }
-        }
+    laneLoop(&w, width: width, over: incs) { i, a, k in
+      "{ \(a.cType) *p = \(slot(a, k)); " + addBack(dim: a.dim, local: lane(i, a, "l", k)) + " }"
+    }
+  }
+
+  /// A scalar loop over the lanes of a chunk emitting `statement(argument, descriptor, slot)` for
+  /// every map slot each selected argument uses (all slots of a whole-map argument, else its own):
+  /// the gather of READ data and the scatter of INC buffers.
+  private static func laneLoop(
+    _ w: inout CSourceWriter, width: Int, over selected: [(offset: Int, element: LoopSignature.ArgumentDescriptor)],
+    _ statement: (Int, LoopSignature.ArgumentDescriptor, Int) -> String
+  ) {
+    guard !selected.isEmpty else { return }
+    w.block("for (int j = 0; j < \(width); j++)") { w in
+      w.line("size_t n = (size_t)(n0 + j);")
+      for (i, a) in selected {
+        for k in a.kind == .wholeMap ? Array(0..<a.arity) : [a.index] { w.line(statement(i, a, k)) }
       }
     }
   }
