@@ -1,5 +1,5 @@
 import Foundation
-public import OP2
+import OP2
 
 /// The flow constants of OP2's airfoil: Mach 0.4, angle of attack 3°, CFL 0.9, dissipation 0.05.
 ///

@@ -1,4 +1,4 @@
-public import OP2
+import OP2
 
 /// The five kernels of OP2's airfoil application, as C source, one file per kernel
 /// (`Kernels/<name>.swift`), in the numerical scheme and floating-point order of OP2-Common's
