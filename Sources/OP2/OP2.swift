@@ -20,7 +20,7 @@ public enum OP2 {
     /// Whether loops are deferred until a result is needed.
     public var lazy = true
     /// Default block size of threaded plans.
-    public var blockSize = 512
+    public var blockSize = Plan.standardBlockSize
     /// Block sizes for particular loops, by kernel name.
     public var blockSizes: [String: Int] = [:]
     /// Check every new threaded plan's invariants (OP2's `op_plan_check`) and trap on a violation;
@@ -51,12 +51,7 @@ public enum OP2 {
         }
       }
       if let check = env["OP2_PLAN_CHECK"] { c.checkPlans = check == "1" || check.lowercased() == "true" }
-      if let block = env["OP2_BLOCK_SIZE"] {
-        guard let n = Int(block), n >= 1 else {
-          throw .invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: block, expected: "a positive integer")
-        }
-        c.blockSize = n
-      }
+      c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
       return c
     }
 

@@ -257,11 +257,11 @@ struct PlanTests {
     }
   }
 
-  @Test("OP2_BLOCK_SIZE sets the block size, and 512 is used when it is unset")
+  @Test("OP2_BLOCK_SIZE sets the block size, and 4096 is used when it is unset")
   func validBlockSize() throws {
     #expect(try Plan.blockSize(fromEnvironment: "256") == 256)
     #expect(try Plan.blockSize(fromEnvironment: "1") == 1)
-    #expect(try Plan.blockSize(fromEnvironment: nil) == 512)
+    #expect(try Plan.blockSize(fromEnvironment: nil) == 4096)
   }
 }
 
