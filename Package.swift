@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "OP2", targets: ["OP2"]),
     .executable(name: "airfoil", targets: ["airfoil"]),
     .executable(name: "op2-bench", targets: ["op2-bench"]),
+    .executable(name: "poisson", targets: ["poisson"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,9 +21,16 @@ let package = Package(
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
+    // C shims over MPI and PETSc (system libraries found with pkg-config); only the OP2 target's
+    // *+Unsafe.swift files import them.
+    .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi",
+                   providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+    .systemLibrary(name: "CPETSc", path: "Sources/CPETSc", pkgConfig: "PETSc",
+                   providers: [.apt(["petsc-dev"])]),
     // The library: data model, code generation, compilation/cache, backends, lazy queue, mesh I/O.
     .target(
       name: "OP2",
+      dependencies: ["CMPI", "CPETSc"],
       path: "Sources/OP2",
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("dl")]
@@ -43,16 +51,33 @@ let package = Package(
       path: "Apps/Airfoil",
       swiftSettings: swiftSettings
     ),
+    // The Poisson demo's reusable part (mesh, kernels, assembly and solve), over OP2's public API.
+    .target(
+      name: "PoissonKit",
+      dependencies: ["OP2"],
+      path: "Apps/PoissonKit",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "poisson",
+      dependencies: [
+        "PoissonKit", "OP2",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Apps/Poisson",
+      swiftSettings: swiftSettings
+    ),
     // Plain C loops measured beside the generated ones in the same run.
     .target(
       name: "CReference",
+      dependencies: ["CMPI", "CPETSc"],
       path: "Benchmarks/CReference",
       cSettings: [.unsafeFlags(["-O3", "-march=native"])]
     ),
     .executableTarget(
       name: "op2-bench",
       dependencies: [
-        "OP2", "AirfoilKit", "CReference",
+        "OP2", "AirfoilKit", "PoissonKit", "CReference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/OP2Bench",
@@ -70,7 +95,7 @@ let package = Package(
     .testTarget(
       name: "AppTests",
       dependencies: [
-        "AirfoilKit", "OP2",
+        "AirfoilKit", "PoissonKit", "OP2",
         .product(name: "Numerics", package: "swift-numerics"),
       ],
       path: "Tests/AppTests",

@@ -7,6 +7,7 @@
 #define OP2SHIM_PETSC_H
 #include <mpi.h>
 #include <petscksp.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* MPI_Init (if needed), PetscInitialize without arguments (PETSC_OPTIONS and ~/.petscrc are still
@@ -14,7 +15,13 @@
 static inline PetscErrorCode op2shim_petsc_initialize(void) {
   int initialized = 0;
   if (MPI_Initialized(&initialized) != MPI_SUCCESS) return PETSC_ERR_MPI;
-  if (!initialized && MPI_Init(NULL, NULL) != MPI_SUCCESS) return PETSC_ERR_MPI;
+  if (!initialized) {
+    /* Not started by mpirun: tell Open MPI not to fork its `orted` helper for a singleton. The
+     * helper inherits the process's file descriptors and can outlive it, so a parent reading the
+     * process's output to end of file would wait for it (and start-up is faster without it). */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK")) setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    if (MPI_Init(NULL, NULL) != MPI_SUCCESS) return PETSC_ERR_MPI;
+  }
   PetscBool done = PETSC_FALSE;
   PetscErrorCode e = PetscInitialized(&done);
   if (e) return e;
@@ -42,10 +49,11 @@ static inline const char *op2shim_ksp_reason_name(int reason) {
   return name ? name : "UNKNOWN";
 }
 
-/* A preallocated sequential matrix of `rows` x `cols` nodes with `rdim` x `cdim` values per node
- * pair, from the node-level (block) CSR pattern (rowptr, colidx). Equal dims > 1 give a BAIJ
- * matrix of block size dim, otherwise an AIJ matrix with the pattern expanded to scalar rows.
- * Every pattern entry is stored (as zero) and new nonzero locations are errors. */
+/* A preallocated sequential AIJ matrix of `rows` x `cols` nodes with `rdim` x `cdim` values per
+ * node pair, from the node-level (block) CSR pattern (rowptr, colidx), expanded to scalar rows.
+ * Equal dims > 1 set the block size, so that MatSetValuesBlocked works and GAMG sees the blocks
+ * (PETSc 3.18's GAMG does not take BAIJ matrices). Every pattern entry is stored (as zero) and
+ * new nonzero locations are errors. */
 static inline PetscErrorCode op2shim_mat_create(PetscInt rows, PetscInt cols, PetscInt rdim, PetscInt cdim,
                                                 const PetscInt *rowptr, const PetscInt *colidx, Mat *out) {
   Mat A;
@@ -53,37 +61,34 @@ static inline PetscErrorCode op2shim_mat_create(PetscInt rows, PetscInt cols, Pe
   if (e) return e;
   e = MatSetSizes(A, rows * rdim, cols * cdim, rows * rdim, cols * cdim);
   if (e) goto fail;
+  e = MatSetType(A, MATSEQAIJ);
+  if (e) goto fail;
   if (rdim == cdim && rdim > 1) {
-    e = MatSetType(A, MATSEQBAIJ);
-    if (e) goto fail;
-    e = MatSeqBAIJSetPreallocationCSR(A, rdim, rowptr, colidx, NULL);
-    if (e) goto fail;
-  } else {
-    e = MatSetType(A, MATSEQAIJ);
-    if (e) goto fail;
-    if (rdim == 1 && cdim == 1) {
-      e = MatSeqAIJSetPreallocationCSR(A, rowptr, colidx, NULL);
-    } else {
-      PetscInt nnz = rowptr[rows] * cdim;
-      PetscInt *ip = NULL, *jp = NULL;
-      e = PetscMalloc1(rows * rdim + 1, &ip);
-      if (e) goto fail;
-      e = PetscMalloc1(nnz * rdim + 1, &jp);
-      if (e) { PetscFree(ip); goto fail; }
-      PetscInt k = 0;
-      ip[0] = 0;
-      for (PetscInt r = 0; r < rows; r++)
-        for (PetscInt a = 0; a < rdim; a++) {
-          for (PetscInt q = rowptr[r]; q < rowptr[r + 1]; q++)
-            for (PetscInt b = 0; b < cdim; b++) jp[k++] = colidx[q] * cdim + b;
-          ip[r * rdim + a + 1] = k;
-        }
-      e = MatSeqAIJSetPreallocationCSR(A, ip, jp, NULL);
-      PetscFree(ip);
-      PetscFree(jp);
-    }
+    e = MatSetBlockSize(A, rdim);
     if (e) goto fail;
   }
+  if (rdim == 1 && cdim == 1) {
+    e = MatSeqAIJSetPreallocationCSR(A, rowptr, colidx, NULL);
+  } else {
+    PetscInt nnz = rowptr[rows] * cdim;
+    PetscInt *ip = NULL, *jp = NULL;
+    e = PetscMalloc1(rows * rdim + 1, &ip);
+    if (e) goto fail;
+    e = PetscMalloc1(nnz * rdim + 1, &jp);
+    if (e) { PetscFree(ip); goto fail; }
+    PetscInt k = 0;
+    ip[0] = 0;
+    for (PetscInt r = 0; r < rows; r++)
+      for (PetscInt a = 0; a < rdim; a++) {
+        for (PetscInt q = rowptr[r]; q < rowptr[r + 1]; q++)
+          for (PetscInt b = 0; b < cdim; b++) jp[k++] = colidx[q] * cdim + b;
+        ip[r * rdim + a + 1] = k;
+      }
+    e = MatSeqAIJSetPreallocationCSR(A, ip, jp, NULL);
+    PetscFree(ip);
+    PetscFree(jp);
+  }
+  if (e) goto fail;
   e = MatSetOption(A, MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE);
   if (e) goto fail;
   e = MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE);

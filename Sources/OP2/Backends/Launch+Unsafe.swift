@@ -15,7 +15,8 @@ package final class LaunchArguments: @unchecked Sendable {
     count = loop.args.count * 2
     pointers = .allocate(capacity: max(count, 1))
     for (i, arg) in loop.args.enumerated() {
-      (pointers + 2 * i).initialize(to: arg.data.storage.baseAddress)
+      // A Mat argument points at its launch block (insertion function, context, column map).
+      (pointers + 2 * i).initialize(to: arg.matrix?.block.baseAddress ?? arg.data.storage.baseAddress)
       (pointers + 2 * i + 1).initialize(to: arg.map?.storage.baseAddress)
     }
   }

@@ -33,6 +33,8 @@ package enum ChunkPlan {
         if a.access != .read { return nil }
       case .direct:
         break
+      case .matrix:
+        return nil  // one insertion call per element: nothing to vectorize
       case .mapSlot, .wholeMap:
         guard a.access == .read || a.access == .inc else { return nil }
         indirectReadOrInc = true

@@ -2,7 +2,9 @@
 /// compiled loop. Two loops with equal signatures share one compiled wrapper, whatever sets,
 /// sizes or data objects they run on.
 package struct LoopSignature: Hashable, Sendable {
-  package enum ArgumentKind: UInt8, Hashable, Sendable { case direct, mapSlot, wholeMap, global }
+  /// `matrix`: a ``Mat`` assembled from element matrices (`arity`/`dim` are the rows',
+  /// `colArity`/`colDim` the columns').
+  package enum ArgumentKind: UInt8, Hashable, Sendable { case direct, mapSlot, wholeMap, global, matrix }
 
   package struct ArgumentDescriptor: Hashable, Sendable {
     package var kind: ArgumentKind
@@ -17,6 +19,9 @@ package struct LoopSignature: Hashable, Sendable {
     package var dataAlias: Int
     /// Index of the first argument with the same map (itself if none).
     package var mapAlias: Int
+    /// A matrix argument's column map arity and values per column node (0 otherwise).
+    package var colArity: Int = 0
+    package var colDim: Int = 0
   }
 
   package var kernelHash: String

@@ -52,7 +52,7 @@ package enum WrapperGenerator {
     w.line("#pragma GCC visibility pop")
     // A chunked wrapper calls the kernel twice (vector body, scalar remainder); `flatten` makes
     // the compiler inline it into both, which vectorization needs.
-    let attributes = chunk == nil ? "visibility(\"default\")" : "visibility(\"default\"), flatten"
+    let attributes = chunk == nil && !flattensMatrixLoop(args) ? "visibility(\"default\")" : "visibility(\"default\"), flatten"
     w.block("__attribute__((\(attributes))) void \(function)(int start, int end, void **args)") { w in
       for (i, a) in args.enumerated() {
         if a.kind == .global {
@@ -61,6 +61,10 @@ package enum WrapperGenerator {
             w.line("\(a.cType) g\(i)_l[\(a.dim)];")
             w.line("for (int d = 0; d < \(a.dim); d++) g\(i)_l[d] = g\(i)[d];")
           }
+          continue
+        }
+        if a.kind == .matrix {
+          matrixDeclarations(&w, index: i, a)
           continue
         }
         if a.dataAlias == i { w.line("\(a.cType) *restrict d\(i) = (\(a.cType) *)args[\(2 * i)];") }
@@ -119,6 +123,10 @@ package enum WrapperGenerator {
           w.line("\(a.cType) *v\(i)[\(a.arity)] = {\(targets.joined(separator: ", "))};")
         }
         actuals.append("(void *)v\(i)")
+      case .matrix:
+        let (actual, insert) = matrixElement(&w, index: i, a)
+        actuals.append(actual)
+        stageOut.append(insert)
       }
     }
     w.line("\(signature.kernelName)(\(actuals.joined(separator: ", ")));")
@@ -163,6 +171,8 @@ package enum WrapperGenerator {
           let name = a.access == .inc ? "l" : "s"
           w.line("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "\(name)\(i)[j][\($0)]" }.joined(separator: ", "))};")
           actuals.append("(void *)v\(i)")
+        case .matrix:
+          preconditionFailure("kernel \(signature.kernelName): ChunkPlan never chunks loops with Mat arguments")
         }
       }
       w.line("\(signature.kernelName)(\(actuals.joined(separator: ", ")));")

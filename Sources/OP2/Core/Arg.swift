@@ -16,7 +16,7 @@ package protocol _ArgData: AnyObject, Sendable {
 ///
 /// Build arguments by calling the data object: `dat(.read)` (direct), `dat(.inc, map)` (the kernel
 /// receives `T **` with one pointer per map entry), `dat(.inc, map[1])` (one entry, `T *`),
-/// `global(.inc)`. The corresponding PyOP2 object is `pyop2.base.Arg`; in OP2, `op_arg` from
+/// `global(.inc)`, `mat(.inc, rows: map, cols: map)`. The corresponding PyOP2 object is `pyop2.base.Arg`; in OP2, `op_arg` from
 /// `op_arg_dat` / `op_arg_gbl`.
 public struct Arg: Sendable {
   package let data: any _ArgData
@@ -26,12 +26,15 @@ public struct Arg: Sendable {
   public let map: Map?
   /// The map slot, or `nil` when the kernel receives every entry of the map.
   public let index: Int?
+  /// For a ``Mat`` argument: its maps and launch block (`map` is then the row map).
+  package let matrix: _MatArgument?
 
-  package init(data: any _ArgData, access: Access, map: Map?, index: Int?) {
+  package init(data: any _ArgData, access: Access, map: Map?, index: Int?, matrix: _MatArgument? = nil) {
     self.data = data
     self.access = access
     self.map = map
     self.index = index
+    self.matrix = matrix
   }
 
   /// Whether the argument is a Global.
@@ -39,6 +42,7 @@ public struct Arg: Sendable {
 
   /// A short rendering for messages, like `res via pecell[0]`.
   public var summary: String {
+    if let matrix { return "\(data.name) via (\(matrix.rowMap.name), \(matrix.colMap.name))" }
     guard let map else { return data.name }
     if let index { return "\(data.name) via \(map.name)[\(index)]" }
     return "\(data.name) via \(map.name)"

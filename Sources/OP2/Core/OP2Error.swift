@@ -59,6 +59,21 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
   /// The same argument shape appears twice in a way the generated code cannot express.
   case unsupportedArgument(ArgumentLocation, reason: String)
 
+  // MARK: Linear algebra
+
+  /// A ``Sparsity`` was given maps that do not fit its DataSets, or no maps at all.
+  case invalidSparsity(sparsity: String, reason: String)
+  /// A ``Mat`` argument's row or column map leads to a different set than the Mat's rows or columns.
+  case matMapToSetMismatch(ArgumentLocation, map: String, mapTo: String, mat: String, side: String, matSet: String)
+  /// A ``Mat`` argument uses a (row map, column map) pair that its ``Sparsity`` was not built from.
+  case matMapsNotInSparsity(ArgumentLocation, mat: String, rowMap: String, colMap: String, sparsity: String)
+  /// A Dat or row list does not fit the Mat or solver it is used with.
+  case linearAlgebraMismatch(operation: String, object: String, expected: String, found: String)
+  /// A PETSc call failed; `operation` names the call.
+  case petsc(operation: String, PETScError)
+  /// A Krylov solve stopped without converging; `reason` is PETSc's `KSPConvergedReason`.
+  case solverDiverged(solver: String, reason: Solver.ConvergedReason, iterations: Int, residual: Double)
+
   // MARK: Toolchain
 
   /// The C compiler could not be found or started.
@@ -109,6 +124,18 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
       return "\(Self.render(at)): access \(access) is not allowed: \(reason)"
     case let .unsupportedArgument(at, reason):
       return "\(Self.render(at)): \(reason)"
+    case let .invalidSparsity(sparsity, reason):
+      return "Sparsity \"\(sparsity)\": \(reason)"
+    case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):
+      return "\(Self.render(at)): \(map) maps to \(mapTo) but the \(side) of Mat \(mat) are on \(matSet)"
+    case let .matMapsNotInSparsity(at, mat, rowMap, colMap, sparsity):
+      return "\(Self.render(at)): Mat \(mat) has no entries for the map pair (\(rowMap), \(colMap)); add it to Sparsity \"\(sparsity)\""
+    case let .linearAlgebraMismatch(operation, object, expected, found):
+      return "\(operation): \(object): expected \(expected), found \(found)"
+    case let .petsc(operation, error):
+      return "PETSc \(operation) failed: \(error)"
+    case let .solverDiverged(solver, reason, iterations, residual):
+      return "Solver \"\(solver)\" did not converge: \(reason) after \(iterations) iterations (residual norm \(residual))"
     case let .compilerNotFound(command, reason):
       return "C compiler \"\(command)\" could not be run: \(reason). Install one (apt-get install gcc) or set OP2_CC"
     case let .compilationFailed(kernel, command, diagnostics, logPath):

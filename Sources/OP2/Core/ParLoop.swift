@@ -47,6 +47,11 @@ package final class ParLoop: @unchecked Sendable {
     descriptors.reserveCapacity(args.count)
     for (i, arg) in args.enumerated() {
       let at = OP2Error.ArgumentLocation(loop: kernel.name, position: i + 1, argument: arg.summary)
+      if let matrix = arg.matrix {
+        let mapAlias = args[..<i].firstIndex { $0.map === arg.map } ?? i
+        descriptors.append(try matrix.descriptor(arg, at: at, set: set, parameter: parameters.parameters[i], mapAlias: mapAlias, position: i))
+        continue
+      }
       try Self.validate(arg, at: at, set: set)
       let kind: LoopSignature.ArgumentKind =
         arg.isGlobal ? .global : arg.map == nil ? .direct : arg.index == nil ? .wholeMap : .mapSlot
@@ -106,6 +111,7 @@ package final class ParLoop: @unchecked Sendable {
     case .mapSlot: return "\(arg.data.cType) * (\(arg.data.name) via \(arg.map!.name)[\(arg.index!)])"
     case .direct: return "\(arg.data.cType) * (\(arg.data.name), direct)"
     case .global: return "\(arg.data.cType) * (Global \(arg.data.name))"
+    case .matrix: return "double [][] (element matrix of Mat \(arg.data.name))"
     }
   }
 
@@ -114,7 +120,7 @@ package final class ParLoop: @unchecked Sendable {
     var total = 0
     var seenData: [ObjectIdentifier: Access] = [:]
     var seenMaps: [ObjectIdentifier] = []
-    for arg in args where !arg.isGlobal {
+    for arg in args where !arg.isGlobal && arg.matrix == nil {
       let id = ObjectIdentifier(arg.data)
       if let previous = seenData[id] {
         if previous == .read, arg.access != .read { total += min(arg.data.set!.size, set.size) * arg.data.dim * arg.data.elementSize }

@@ -7,6 +7,7 @@ package struct SequentialExecutor: BackendExecutor {
   package init() {}
 
   package func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error) {
+    if loop.assemblesMatrices { return loop.runAssembly(wrapper) }
     LaunchArguments(loop).call(wrapper, range: 0..<loop.set.size)
   }
 }

@@ -14,6 +14,9 @@ import Foundation
 /// serves every backend (see BENCHMARKS.md). Global reductions use one slot per thread, combined
 /// in thread order after the loop, so results are deterministic for a fixed thread count.
 ///
+/// Loops with ``Mat`` arguments run on the calling thread, whole set at once (PETSc's insertion
+/// is not thread-safe), so their results equal the sequential backend's exactly.
+///
 /// The counterpart of PyOP2's `openmp` backend and OP2's `op_openmp`.
 package struct ThreadedExecutor: BackendExecutor {
   package let threads: Int
@@ -25,6 +28,8 @@ package struct ThreadedExecutor: BackendExecutor {
   package func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error) {
     let size = loop.set.size
     guard size > 0 else { return }
+    // PETSc's MatSetValues is not thread-safe: loops that assemble a Mat run on one thread.
+    if loop.assemblesMatrices { return loop.runAssembly(wrapper) }
     let reductions = loop.args.indices.filter { loop.args[$0].isGlobal && loop.args[$0].access != .read }
     // One argument vector per thread; reductions go to per-thread slots.
     var slots: [[_UnsafeDatBuffer]] = []

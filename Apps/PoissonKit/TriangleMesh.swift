@@ -1,0 +1,73 @@
+public import OP2
+
+/// A 2D triangle mesh for the Poisson demo: coordinates, triangles and the boundary nodes.
+public struct TriangleMesh: Sendable {
+  /// `x, y` per node.
+  public var coordinates: [Double]
+  /// Three 0-based node indices per triangle.
+  public var triangles: [Int32]
+  /// The nodes on the boundary (on an edge that belongs to one triangle only), ascending.
+  public var boundaryNodes: [Int]
+
+  /// Nodes.
+  public var nodeCount: Int { coordinates.count / 2 }
+  /// Triangles.
+  public var triangleCount: Int { triangles.count / 3 }
+
+  /// A mesh from coordinates and triangles; the boundary is found from the triangles.
+  public init(coordinates: [Double], triangles: [Int32]) {
+    self.coordinates = coordinates
+    self.triangles = triangles
+    boundaryNodes = Self.boundary(of: triangles, nodeCount: coordinates.count / 2)
+  }
+
+  /// The triangles of a gmsh mesh (see ``GmshReader``).
+  public init(_ gmsh: GmshMesh) {
+    self.init(coordinates: gmsh.coordinates, triangles: gmsh.triangles)
+  }
+
+  /// The unit square cut into `n × n` squares, each split into two counter-clockwise triangles
+  /// along its rising diagonal: `(n+1)²` nodes, `2n²` triangles, `h = 1/n`.
+  /// - Precondition: `n >= 1`.
+  public static func unitSquare(n: Int) -> TriangleMesh {
+    precondition(n >= 1, "TriangleMesh.unitSquare: n must be at least 1, got \(n)")
+    var coordinates = [Double]()
+    coordinates.reserveCapacity(2 * (n + 1) * (n + 1))
+    for j in 0...n { for i in 0...n { coordinates.append(Double(i) / Double(n)); coordinates.append(Double(j) / Double(n)) } }
+    var triangles = [Int32]()
+    triangles.reserveCapacity(6 * n * n)
+    for j in 0..<n {
+      for i in 0..<n {
+        let a = Int32(j * (n + 1) + i), b = a + 1, c = a + Int32(n + 1), d = c + 1
+        triangles += [a, b, d, a, d, c]
+      }
+    }
+    return TriangleMesh(coordinates: coordinates, triangles: triangles)
+  }
+
+  /// Nodes of edges that only one triangle has: sort the edges (as 64-bit keys) and keep the
+  /// unpaired ones.
+  static func boundary(of triangles: [Int32], nodeCount: Int) -> [Int] {
+    var keys = [UInt64]()
+    keys.reserveCapacity(triangles.count)
+    for t in 0..<(triangles.count / 3) {
+      for k in 0..<3 {
+        let a = UInt64(triangles[3 * t + k]), b = UInt64(triangles[3 * t + (k + 1) % 3])
+        keys.append(min(a, b) << 32 | max(a, b))
+      }
+    }
+    keys.sort()
+    var onBoundary = [Bool](repeating: false, count: nodeCount)
+    var i = 0
+    while i < keys.count {
+      var j = i + 1
+      while j < keys.count, keys[j] == keys[i] { j += 1 }
+      if j - i == 1 {
+        onBoundary[Int(keys[i] >> 32)] = true
+        onBoundary[Int(keys[i] & 0xffff_ffff)] = true
+      }
+      i = j
+    }
+    return onBoundary.indices.filter { onBoundary[$0] }
+  }
+}

@@ -1,0 +1,345 @@
+import CPETSc
+import Foundation
+
+// Every PETSc call swift-op2 makes, as thin forwards (compare swift-system's Syscalls.swift).
+// This file and its C shim are the only places that see PETSc's types and pointers.
+
+/// Process-wide PETSc state: one lazy, thread-safe initialisation and one lock.
+///
+/// PETSc is not thread-safe, and Swift Testing (or a user) may drive several runtimes at once, so
+/// every PETSc call — including the insertion calls of assembly loops — runs under ``lock``.
+package enum PETSc {
+  /// Serialises all PETSc calls. Recursive, so that helpers may nest.
+  static let lock = NSRecursiveLock()
+
+  /// `MPI_Init` (unless MPI is up), `PetscInitialize` without arguments and the quiet error
+  /// handler, once per process (Swift runs a static's initialiser exactly once, thread-safely).
+  private static let initialisation: PETScError? = {
+    let code = op2shim_petsc_initialize()
+    return code == 0 ? nil : error(code)
+  }()
+
+  /// Initialises PETSc on first use.
+  /// - Throws: ``OP2Error/petsc(operation:_:)`` when MPI or PETSc fail to start.
+  package static func initialize() throws(OP2Error) {
+    if let failure = initialisation { throw .petsc(operation: "PetscInitialize", failure) }
+  }
+
+  /// Runs `body` holding ``lock``, after initialising PETSc.
+  package static func locked<R>(_ body: () throws(OP2Error) -> R) throws(OP2Error) -> R {
+    try initialize()
+    lock.lock()
+    defer { lock.unlock() }
+    return try body()
+  }
+
+  /// PETSc's texts for `code`: the generic sentence and the latest error's specific message.
+  fileprivate static func error(_ code: PetscErrorCode, detail: String? = nil) -> PETScError {
+    var text: UnsafePointer<CChar>?
+    var specific: UnsafePointer<CChar>?
+    op2shim_petsc_error_message(code, &text, &specific)
+    return PETScError(rawValue: code, message: text.map { String(cString: $0) } ?? "",
+                      detail: detail ?? specific.map { String(cString: $0) } ?? "")
+  }
+
+  /// Adds options to PETSc's database, as if given on the command line (`"-ksp_monitor -pc_type gamg"`).
+  package static func insertOptions(_ text: String) throws(OP2Error) {
+    try locked { () throws(OP2Error) in try petsc("PetscOptionsInsertString") { PetscOptionsInsertString(nil, text) } }
+  }
+
+  /// The name of a `KSPConvergedReason`, such as `DIVERGED_ITS`.
+  package static func reasonName(_ raw: Int32) -> String {
+    String(cString: op2shim_ksp_reason_name(raw))
+  }
+}
+
+/// The one converter from PETSc's error codes: runs `body` and throws its nonzero code as
+/// ``OP2Error/petsc(operation:_:)`` with PETSc's message. Call it holding ``PETSc/lock``.
+@inline(__always)
+func petsc(_ operation: @autoclosure () -> String, _ body: () -> PetscErrorCode) throws(OP2Error) {
+  let code = body()
+  if code != 0 { throw .petsc(operation: operation(), PETSc.error(code)) }
+}
+
+/// Wraps `count` doubles of `storage` as a PETSc Vec for the duration of `body` (no copy), then
+/// destroys the Vec, even when `body` throws.
+private func withVec<R>(_ storage: _UnsafeDatBuffer, count: Int, blockSize: Int,
+                        _ body: (Vec?) throws(OP2Error) -> R) throws(OP2Error) -> R {
+  var vec: Vec?
+  try petsc("VecCreateSeqWithArray") {
+    op2shim_vec_wrap(PetscInt(blockSize), PetscInt(count), storage.baseAddress.assumingMemoryBound(to: Double.self), &vec)
+  }
+  defer { VecDestroy(&vec) }
+  return try body(vec)
+}
+
+/// A Dat's storage seen as a Vec: what ``withVec`` needs.
+package struct _VecStorage {
+  package var storage: _UnsafeDatBuffer
+  package var count: Int
+  package var blockSize: Int
+  package init(storage: _UnsafeDatBuffer, count: Int, blockSize: Int) {
+    self.storage = storage
+    self.count = count
+    self.blockSize = blockSize
+  }
+}
+
+private func withOptionalVec<R>(_ v: _VecStorage?, _ body: (Vec?) throws(OP2Error) -> R) throws(OP2Error) -> R {
+  guard let v else { return try body(nil) }
+  return try withVec(v.storage, count: v.count, blockSize: v.blockSize, body)
+}
+
+// MARK: - Mat
+
+/// A PETSc matrix preallocated from a ``Sparsity``, with the insertion contexts generated
+/// wrappers call through. Destroys the matrix on deinit.
+package final class _MatHandle: @unchecked Sendable {
+  fileprivate var mat: CPETSc.Mat?
+  private let state: UnsafeMutablePointer<op2shim_mat_state>
+  /// [ADD_VALUES context, INSERT_VALUES context].
+  private let contexts: UnsafeMutablePointer<op2shim_mat_context>
+  package let name: String
+
+  package init(sparsity: Sparsity, name: String) throws(OP2Error) {
+    self.name = name
+    let s = sparsity.storage
+    var created: CPETSc.Mat?
+    try PETSc.locked { () throws(OP2Error) in
+      try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
+        try s.columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
+          try petsc("MatCreate (Mat \(name), \(sparsity.name))") {
+            op2shim_mat_create(PetscInt(s.rows.set.size), PetscInt(s.cols.set.size), PetscInt(s.rows.dim), PetscInt(s.cols.dim),
+                               rowptr.baseAddress, colidx.baseAddress, &created)
+          }
+        }
+      }
+      try petsc("PetscObjectSetName") { PetscObjectSetName(created, name) }
+    }
+    mat = created
+    state = .allocate(capacity: 1)
+    state.initialize(to: op2shim_mat_state())
+    state.pointee.lastMode = NOT_SET_VALUES
+    contexts = .allocate(capacity: 2)
+    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
+      (contexts + k).initialize(to: op2shim_mat_context(
+        mat: created, mode: mode, rdim: PetscInt(s.rows.dim), cdim: PetscInt(s.cols.dim), state: state))
+    }
+  }
+
+  deinit {
+    PETSc.lock.withLock { _ = MatDestroy(&mat) }
+    contexts.deinitialize(count: 2)
+    contexts.deallocate()
+    state.deinitialize(count: 1)
+    state.deallocate()
+  }
+
+  /// The block a generated wrapper's Mat argument points at: the insertion function, the
+  /// context for `access` (INC adds, WRITE inserts) and the column map's entries.
+  package func launchBlock(access: Access, colMap: Map) -> _UnsafeDatBuffer {
+    let block = _UnsafeDatBuffer(byteCount: 3 * MemoryLayout<UnsafeMutableRawPointer>.stride)
+    let slots = block.baseAddress.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+    slots[0] = unsafeBitCast(op2shim_mat_add_pointer(), to: UnsafeMutableRawPointer?.self)
+    slots[1] = UnsafeMutableRawPointer(contexts + (access == .write ? 1 : 0))
+    slots[2] = colMap.storage.baseAddress
+    return block
+  }
+
+  /// Reports an insertion error of the loops that ran, then finishes assembly if values were set
+  /// since the last one (MatAssemblyBegin/End with MAT_FINAL_ASSEMBLY). Call holding the lock.
+  package func assemble() throws(OP2Error) {
+    try PETSc.locked { () throws(OP2Error) in
+      if state.pointee.error != 0 {
+        let code = state.pointee.error
+        let message = withUnsafeBytes(of: &state.pointee.message) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        state.pointee.error = 0
+        throw .petsc(operation: "MatSetValues (assembling Mat \(name))", PETSc.error(code, detail: message))
+      }
+      var assembled = PETSC_FALSE
+      try petsc("MatAssembled") { MatAssembled(mat, &assembled) }
+      if assembled != PETSC_TRUE {
+        try petsc("MatAssemblyBegin (Mat \(name))") { MatAssemblyBegin(mat, MAT_FINAL_ASSEMBLY) }
+        try petsc("MatAssemblyEnd (Mat \(name))") { MatAssemblyEnd(mat, MAT_FINAL_ASSEMBLY) }
+      }
+      state.pointee.lastMode = NOT_SET_VALUES
+    }
+  }
+
+  /// MatZeroEntries: every stored entry becomes zero; the pattern stays.
+  package func zeroEntries() throws(OP2Error) {
+    try assemble()
+    try PETSc.locked { () throws(OP2Error) in try petsc("MatZeroEntries (Mat \(name))") { MatZeroEntries(mat) } }
+  }
+
+  /// MatZeroRows (or MatZeroRowsColumns when `symmetric`) on scalar rows, with `diagonal` on the
+  /// diagonal; with `x` and `b`, sets `b[row] = diagonal * x[row]` (and, when symmetric, moves the
+  /// zeroed columns' contributions of `x` into `b`).
+  package func zeroRows(_ rows: [Int32], diagonal: Double, symmetric: Bool, x: _VecStorage?, b: _VecStorage?) throws(OP2Error) {
+    try assemble()
+    try PETSc.locked { () throws(OP2Error) in
+      try withOptionalVec(x) { (vx) throws(OP2Error) in
+        try withOptionalVec(b) { (vb) throws(OP2Error) in
+          try rows.withUnsafeBufferPointer { (r) throws(OP2Error) in
+            if symmetric {
+              try petsc("MatZeroRowsColumns (Mat \(name))") { MatZeroRowsColumns(mat, PetscInt(r.count), r.baseAddress, diagonal, vx, vb) }
+            } else {
+              try petsc("MatZeroRows (Mat \(name))") { MatZeroRows(mat, PetscInt(r.count), r.baseAddress, diagonal, vx, vb) }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The stored entries of scalar row `row`: (column, value), ascending by column.
+  package func row(_ row: Int) throws(OP2Error) -> [(column: Int, value: Double)] {
+    try assemble()
+    return try PETSc.locked { () throws(OP2Error) in
+      var count: PetscInt = 0
+      var cols: UnsafePointer<PetscInt>?
+      var vals: UnsafePointer<PetscScalar>?
+      try petsc("MatGetRow (Mat \(name), row \(row))") { MatGetRow(mat, PetscInt(row), &count, &cols, &vals) }
+      var out: [(column: Int, value: Double)] = []
+      out.reserveCapacity(Int(count))
+      for k in 0..<Int(count) { out.append((Int(cols![k]), vals![k])) }
+      try petsc("MatRestoreRow") { MatRestoreRow(mat, PetscInt(row), &count, &cols, &vals) }
+      return out
+    }
+  }
+
+  /// y = A x (MatMult).
+  package func multiply(_ x: _VecStorage, into y: _VecStorage) throws(OP2Error) {
+    try assemble()
+    try PETSc.locked { () throws(OP2Error) in
+      try withVec(x.storage, count: x.count, blockSize: x.blockSize) { (vx) throws(OP2Error) in
+        try withVec(y.storage, count: y.count, blockSize: y.blockSize) { (vy) throws(OP2Error) in
+          try petsc("MatMult (Mat \(name))") { MatMult(mat, vx, vy) }
+        }
+      }
+    }
+  }
+
+  /// The sum of squares of every stored entry, square-rooted (MatNorm, NORM_FROBENIUS).
+  package func frobeniusNorm() throws(OP2Error) -> Double {
+    try assemble()
+    return try PETSc.locked { () throws(OP2Error) in
+      var norm: PetscReal = 0
+      try petsc("MatNorm (Mat \(name))") { MatNorm(mat, NORM_FROBENIUS, &norm) }
+      return norm
+    }
+  }
+}
+
+// MARK: - KSP
+
+/// A PETSc Krylov solver (KSP with its PC). Destroys it on deinit.
+package final class _KSPHandle: @unchecked Sendable {
+  private var ksp: KSP?
+  package let name: String
+
+  package init(name: String) throws(OP2Error) {
+    self.name = name
+    var created: KSP?
+    try PETSc.locked { () throws(OP2Error) in
+      try petsc("KSPCreate (Solver \(name))") { KSPCreate(op2shim_petsc_comm_self(), &created) }
+    }
+    ksp = created
+  }
+
+  deinit { PETSc.lock.withLock { _ = KSPDestroy(&ksp) } }
+
+  /// Sets the operator and the options: first `options` (keys with or without the leading `-`,
+  /// such as `ksp_type`, `pc_type`, `ksp_rtol`), then PETSc's options database under `prefix`,
+  /// which overrides them (`PETSC_OPTIONS`, ``PETSc/insertOptions(_:)``).
+  package func configure(operator mat: _MatHandle, options: [String: String], prefix: String) throws(OP2Error) {
+    try mat.assemble()
+    try PETSc.locked { () throws(OP2Error) in
+      try petsc("KSPSetOperators (Solver \(name), Mat \(mat.name))") { KSPSetOperators(ksp, mat.mat, mat.mat) }
+      // The dictionary goes in under a private prefix, is read, and is taken out again, so that
+      // solvers never see each other's options.
+      let privatePrefix = "op2_\(UInt(bitPattern: ObjectIdentifier(self).hashValue))_"
+      let names = options.keys.sorted().map { key in "-" + privatePrefix + (key.hasPrefix("-") ? String(key.dropFirst()) : key) }
+      for (key, optionName) in zip(options.keys.sorted(), names) {
+        let value = options[key]!
+        try petsc("PetscOptionsSetValue (\(optionName) \(value))") {
+          PetscOptionsSetValue(nil, optionName, value.isEmpty ? nil : value)
+        }
+      }
+      defer { for n in names { _ = PetscOptionsClearValue(nil, n) } }
+      try petsc("KSPSetOptionsPrefix") { KSPSetOptionsPrefix(ksp, privatePrefix) }
+      try petsc("KSPSetFromOptions (Solver \(name), options \(options))") { KSPSetFromOptions(ksp) }
+      try petsc("KSPSetOptionsPrefix") { KSPSetOptionsPrefix(ksp, prefix) }
+      try petsc("KSPSetFromOptions (Solver \(name), options database)") { KSPSetFromOptions(ksp) }
+    }
+  }
+
+  /// KSPSolve on wrapped storage; returns the iteration count, the residual norm and the raw
+  /// `KSPConvergedReason`.
+  package func solve(b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
+    try PETSc.locked { () throws(OP2Error) in
+      try withVec(b.storage, count: b.count, blockSize: b.blockSize) { (vb) throws(OP2Error) in
+        try withVec(x.storage, count: x.count, blockSize: x.blockSize) { (vx) throws(OP2Error) in
+          try petsc("KSPSolve (Solver \(name))") { KSPSolve(ksp, vb, vx) }
+          var iterations: PetscInt = 0
+          var residual: PetscReal = 0
+          var reason = KSP_CONVERGED_ITERATING
+          try petsc("KSPGetIterationNumber") { KSPGetIterationNumber(ksp, &iterations) }
+          try petsc("KSPGetResidualNorm") { KSPGetResidualNorm(ksp, &residual) }
+          try petsc("KSPGetConvergedReason") { KSPGetConvergedReason(ksp, &reason) }
+          return (Int(iterations), residual, Int32(reason.rawValue))
+        }
+      }
+    }
+  }
+
+  /// The KSP and PC type names in effect, such as ("cg", "gamg").
+  package func types() throws(OP2Error) -> (ksp: String, pc: String) {
+    try PETSc.locked { () throws(OP2Error) in
+      var kspType: KSPType?
+      var pc: PC?
+      var pcType: PCType?
+      try petsc("KSPGetType") { KSPGetType(ksp, &kspType) }
+      try petsc("KSPGetPC") { KSPGetPC(ksp, &pc) }
+      try petsc("PCGetType") { PCGetType(pc, &pcType) }
+      return (kspType.map { String(cString: $0) } ?? "", pcType.map { String(cString: $0) } ?? "")
+    }
+  }
+}
+
+// MARK: - Mat arguments of loops
+
+/// The matrix part of a loop ``Arg``: the maps and the launch block the wrapper reads.
+///
+/// Not API. The wrapper's data pointer for a Mat argument is ``block``: three pointers — the
+/// insertion function (`op2shim_mat_add`), its context, and the column map's entries. The row
+/// map travels in the argument's usual map slot.
+package final class _MatArgument: @unchecked Sendable {
+  package let handle: _MatHandle
+  package let sparsity: Sparsity
+  package let rowMap: Map
+  package let colMap: Map
+  package let block: _UnsafeDatBuffer
+  /// What a Mat reports as its storage (never read).
+  package static let noStorage = _UnsafeDatBuffer(byteCount: 0)
+
+  package init(handle: _MatHandle, sparsity: Sparsity, access: Access, rowMap: Map, colMap: Map) {
+    self.handle = handle
+    self.sparsity = sparsity
+    self.rowMap = rowMap
+    self.colMap = colMap
+    block = handle.launchBlock(access: access, colMap: colMap)
+  }
+}
+
+extension Mat {
+  /// Unused: a Mat argument's wrapper pointer is its launch block (see ``_MatArgument``).
+  package var storage: _UnsafeDatBuffer { _MatArgument.noStorage }
+
+  /// A Dat's storage as a Vec, without a copy.
+  package static func vec(_ dat: Dat<T>) -> _VecStorage {
+    _VecStorage(storage: dat.storage, count: dat.dataSet.count, blockSize: dat.dataSet.dim)
+  }
+}

@@ -1,0 +1,188 @@
+import Synchronization
+
+/// The nonzero pattern of a ``Mat``: which (row, column) pairs of a pair of DataSets an assembly
+/// loop can touch.
+///
+/// A sparsity is built from (row map, column map) pairs over the same iteration set: element `e`
+/// touches every pair (`rowMap[e][i]`, `colMap[e][j]`). Entries are *nodes* (elements of the
+/// DataSets' sets); with `dim > 1` each node pair stands for a `rowDim × colDim` block of scalar
+/// entries (a PETSc matrix of block size `dim`).
+///
+/// Building costs O(E · arityᵣ · arity꜀) time and memory for E elements — a counting sort by row,
+/// then a small sort and deduplication per row, no per-entry dictionaries — about 0.1 s for a P1
+/// triangle mesh of 10⁶ cells. Sparsities are cached by their DataSets and maps: building the
+/// same one twice returns the first (while it is alive), so Mats on one mesh share it.
+///
+/// ```swift
+/// let pattern = try Sparsity(rows: nodes ** 1, cols: nodes ** 1, maps: [(cellToNode, cellToNode)])
+/// let A = try Mat<Double>(pattern, name: "A")
+/// ```
+///
+/// The corresponding PyOP2 class is `op2.Sparsity`; OP2-Common has none (its matrices were removed).
+public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
+  package let storage: _SparsityStorage
+
+  /// Builds (or finds in the cache) the pattern of the given map pairs.
+  ///
+  /// - Parameters:
+  ///   - rows: The row DataSet; every row map must map to its set.
+  ///   - cols: The column DataSet; every column map must map to its set.
+  ///   - maps: (row map, column map) pairs; the two maps of a pair start from the same set.
+  ///   - name: A name for messages; defaults to `sparsity_<rows>_<cols>`.
+  /// - Throws: ``OP2Error/invalidSparsity(sparsity:reason:)`` for an empty list, a map that leads
+  ///   to the wrong set, or a pair whose maps start from different sets.
+  public init(rows: DataSet, cols: DataSet, maps: [(Map, Map)], name: String? = nil) throws(OP2Error) {
+    let name = name ?? "sparsity_\(rows.set.name)_\(cols.set.name)"
+    guard !maps.isEmpty else { throw .invalidSparsity(sparsity: name, reason: "no (row map, column map) pairs were given") }
+    for (rowMap, colMap) in maps {
+      guard rowMap.to === rows.set else {
+        throw .invalidSparsity(sparsity: name, reason: "row map \(rowMap.name) maps to \(rowMap.to.name) but the rows are on \(rows.set.name)")
+      }
+      guard colMap.to === cols.set else {
+        throw .invalidSparsity(sparsity: name, reason: "column map \(colMap.name) maps to \(colMap.to.name) but the columns are on \(cols.set.name)")
+      }
+      guard rowMap.from === colMap.from else {
+        throw .invalidSparsity(sparsity: name, reason: "row map \(rowMap.name) starts from \(rowMap.from.name) but column map \(colMap.name) starts from \(colMap.from.name)")
+      }
+    }
+    storage = _SparsityStorage.cached(rows: rows, cols: cols, maps: maps.map { MapPair(rows: $0.0, cols: $0.1) }, name: name)
+  }
+
+  /// The square pattern of one map used for both rows and columns (a P1 stiffness matrix).
+  ///
+  /// - Throws: as ``init(rows:cols:maps:name:)``.
+  public init(_ dataSet: DataSet, map: Map, name: String? = nil) throws(OP2Error) {
+    try self.init(rows: dataSet, cols: dataSet, maps: [(map, map)], name: name)
+  }
+
+  /// The row DataSet.
+  public var rows: DataSet { storage.rows }
+  /// The column DataSet.
+  public var cols: DataSet { storage.cols }
+  /// The (row map, column map) pairs the pattern was built from.
+  public var maps: [(Map, Map)] { storage.maps.map { ($0.rows, $0.cols) } }
+  /// The name used in messages.
+  public var name: String { storage.name }
+  /// Nonzero node pairs (blocks); the scalar nonzeros are `blockNonzeroCount * rows.dim * cols.dim`.
+  public var blockNonzeroCount: Int { storage.columns.count }
+  /// The pattern in compressed-row form, as PETSc's `MatSeqAIJSetPreallocationCSR` takes it:
+  /// the column nodes of row node `r` are `columnIndices[rowOffsets[r]..<rowOffsets[r + 1]]`.
+  /// `rows.set.size + 1` offsets.
+  public var rowOffsets: [Int32] { storage.rowOffsets }
+  /// Column nodes, ascending within each row; see ``rowOffsets``.
+  public var columnIndices: [Int32] { storage.columns }
+  /// The column nodes of row node `row`, ascending.
+  /// - Precondition: `0 <= row < rows.set.size`.
+  public func columns(ofRow row: Int) -> ArraySlice<Int32> {
+    storage.columns[Int(storage.rowOffsets[row])..<Int(storage.rowOffsets[row + 1])]
+  }
+
+  /// Whether the pattern was built from this pair of maps.
+  public func contains(rows rowMap: Map, cols colMap: Map) -> Bool {
+    storage.maps.contains { $0.rows === rowMap && $0.cols === colMap }
+  }
+
+  public static func == (lhs: Sparsity, rhs: Sparsity) -> Bool { lhs.storage === rhs.storage }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(storage)) }
+  public var description: String {
+    "Sparsity(\"\(name)\", \(rows) × \(cols), \(blockNonzeroCount) blocks)"
+  }
+}
+
+package struct MapPair: Sendable {
+  package let rows: Map
+  package let cols: Map
+}
+
+/// The pattern in compressed-row form at node (block) level, shared by equal Sparsities.
+package final class _SparsityStorage: Sendable {
+  package let rows: DataSet
+  package let cols: DataSet
+  package let maps: [MapPair]
+  package let name: String
+  /// `rows.set.size + 1` offsets into ``columns`` (PETSc's `i`).
+  package let rowOffsets: [Int32]
+  /// Column nodes, ascending within each row (PETSc's `j`).
+  package let columns: [Int32]
+
+  private init(rows: DataSet, cols: DataSet, maps: [MapPair], name: String) {
+    self.rows = rows
+    self.cols = cols
+    self.maps = maps
+    self.name = name
+    (rowOffsets, columns) = Self.build(rowCount: rows.set.size, maps: maps)
+  }
+
+  private struct Key: Hashable {
+    var rows: ObjectIdentifier, rowDim: Int, cols: ObjectIdentifier, colDim: Int, maps: [ObjectIdentifier]
+  }
+  private final class WeakBox: @unchecked Sendable { weak var value: _SparsityStorage? }
+  /// Live sparsities by DataSets and maps. A live entry holds its maps, so their identifiers
+  /// cannot be reused by new maps while it is cached.
+  private static let cache = Mutex<[Key: WeakBox]>([:])
+
+  static func cached(rows: DataSet, cols: DataSet, maps: [MapPair], name: String) -> _SparsityStorage {
+    let key = Key(rows: ObjectIdentifier(rows.set), rowDim: rows.dim, cols: ObjectIdentifier(cols.set), colDim: cols.dim,
+                  maps: maps.flatMap { [ObjectIdentifier($0.rows), ObjectIdentifier($0.cols)] })
+    if let found = cache.withLock({ $0[key]?.value }) { return found }
+    let built = _SparsityStorage(rows: rows, cols: cols, maps: maps, name: name)
+    return cache.withLock { table in
+      if let raced = table[key]?.value { return raced }
+      table = table.filter { $0.value.value != nil }
+      let box = WeakBox()
+      box.value = built
+      table[key] = box
+      return built
+    }
+  }
+
+  /// Counting sort of every (row, column) pair by row, then sort and deduplicate each row.
+  private static func build(rowCount: Int, maps: [MapPair]) -> ([Int32], [Int32]) {
+    var counts = [Int](repeating: 0, count: rowCount + 1)
+    for pair in maps {
+      let ac = pair.cols.arity
+      for r in pair.rows.values { counts[Int(r) + 1] += ac }
+    }
+    for i in 0..<rowCount { counts[i + 1] += counts[i] }
+    var next = counts
+    var scratch = [Int32](repeating: 0, count: counts[rowCount])
+    for pair in maps {
+      let rv = pair.rows.values, cv = pair.cols.values, ar = pair.rows.arity, ac = pair.cols.arity
+      for e in 0..<pair.rows.from.size {
+        for i in 0..<ar {
+          let r = Int(rv[e * ar + i])
+          var p = next[r]
+          for j in 0..<ac { scratch[p] = cv[e * ac + j]; p += 1 }
+          next[r] = p
+        }
+      }
+    }
+    var offsets = [Int32](repeating: 0, count: rowCount + 1)
+    var out = 0
+    for r in 0..<rowCount {
+      let lo = counts[r], hi = counts[r + 1]
+      // Rows are short (a node's neighbours): insertion sort beats the generic sort there.
+      if hi - lo <= 32 {
+        var i = lo + 1
+        while i < hi {
+          let v = scratch[i]
+          var k = i - 1
+          while k >= lo, scratch[k] > v { scratch[k + 1] = scratch[k]; k -= 1 }
+          scratch[k + 1] = v
+          i += 1
+        }
+      } else {
+        scratch[lo..<hi].sort()
+      }
+      var last: Int32 = -1
+      for k in lo..<hi where scratch[k] != last {
+        last = scratch[k]
+        scratch[out] = last
+        out += 1
+      }
+      offsets[r + 1] = Int32(out)
+    }
+    scratch.removeLast(scratch.count - out)
+    return (offsets, scratch)
+  }
+}
