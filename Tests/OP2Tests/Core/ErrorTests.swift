@@ -9,17 +9,6 @@ struct ErrorTests {
   let nodes = Set(size: 4, name: "nodes")
   let edges = Set(size: 3, name: "edges")
 
-  private func expectError(_ expected: OP2Error, message: String, _ body: () throws(OP2Error) -> Void,
-                           sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-      try body()
-      Issue.record("expected \(expected)", sourceLocation: sourceLocation)
-    } catch {
-      #expect(error == expected, sourceLocation: sourceLocation)
-      #expect(error.description == message, sourceLocation: sourceLocation)
-    }
-  }
-
   @Test("map values out of range of the target set")
   func mapOutOfRange() {
     expectError(.mapValueOutOfRange(map: "c2n", entry: 4, value: 7, targetSet: "nodes", targetSize: 4),

@@ -9,17 +9,6 @@ struct LinearAlgebraErrorTests {
   let edges = Set(size: 2, name: "edges")
   let other = Set(size: 3, name: "other")
 
-  private func expectError(_ expected: OP2Error, message: String, _ body: () throws(OP2Error) -> Void,
-                           sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-      try body()
-      Issue.record("expected \(expected)", sourceLocation: sourceLocation)
-    } catch {
-      #expect(error == expected, sourceLocation: sourceLocation)
-      #expect(error.description == message, sourceLocation: sourceLocation)
-    }
-  }
-
   private func maps() throws(OP2Error) -> (c2n: Map, e2n: Map, c2o: Map) {
     (try Map(from: cells, to: nodes, arity: 2, values: [0, 1, 1, 2], name: "c2n"),
      try Map(from: edges, to: nodes, arity: 2, values: [0, 1, 1, 2], name: "e2n"),

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import OP2
 
 extension OP2.Configuration {
@@ -22,3 +23,15 @@ func temporaryDirectory(_ label: String) -> String {
   return path
 }
 
+
+/// Runs `body`, expecting it to throw exactly `expected`, whose description is exactly `message`.
+func expectError(_ expected: OP2Error, message: String, _ body: () throws(OP2Error) -> Void,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+  do {
+    try body()
+    Issue.record("expected \(expected)", sourceLocation: sourceLocation)
+  } catch {
+    #expect(error == expected, sourceLocation: sourceLocation)
+    #expect(error.description == message, sourceLocation: sourceLocation)
+  }
+}

@@ -22,22 +22,21 @@ extension Plan {
     }
   }
 
-  /// Greedy block colouring in rounds of 64 colours (OP2's scheme).
+  /// Greedy block colouring in rounds of 64 colours (OP2's scheme), optionally by owner.
   ///
-  /// `masks[t]` holds the colours of the current round already taken by some block that writes target `t`.
-  /// Each pending block ORs the masks of its targets, takes the lowest free colour and marks its targets;
-  /// a block that finds all 64 colours taken waits for the next round, which starts from clean masks.
+  /// Without owners, `masks[t]` holds the colours of the current round already taken by some block
+  /// that writes target `t`; each pending block ORs the masks of its targets, takes the lowest free
+  /// colour and marks its targets. With owners there is one mask array per owner, and a block only
+  /// avoids the colours that *other* owners marked (its own owner runs its blocks in order). A block
+  /// that finds all 64 colours taken waits for the next round, which starts from clean masks.
   static func colour(
     setSize: Int, blockSize: Int, blockCount: Int, accesses: [Access], maskSize: Int, owners: Int?
   ) -> (colours: [Int], count: Int) {
     guard blockCount > 0 else { return ([], 0) }
     guard !accesses.isEmpty else { return (Array(repeating: 0, count: blockCount), 1) }
-    if let owners {
-      return colourByOwner(setSize: setSize, blockSize: blockSize, blockCount: blockCount,
-                           accesses: accesses, maskSize: maskSize, owners: owners)
-    }
+    let arrays = owners ?? 1
     var colours = [Int](repeating: -1, count: blockCount)
-    var masks = [UInt64](repeating: 0, count: maskSize)
+    var masks = [UInt64](repeating: 0, count: maskSize * arrays)
     var pending = Array(0..<blockCount)
     var waiting: [Int] = []
     var base = 0
@@ -49,56 +48,17 @@ extension Plan {
         for b in pending {
           let lower = b * blockSize
           let upper = min(lower + blockSize, setSize)
+          let mine = owners.map { owner(ofBlock: b, owners: $0, blockCount: blockCount) } ?? 0
           var taken: UInt64 = 0
-          for access in accesses {
-            taken |= gather(access, lower, upper, maskBase)
-            if taken == .max { break }
+          for array in 0..<arrays where owners == nil || array != mine {
+            for access in accesses { taken |= gather(access, lower, upper, maskBase + array * maskSize) }
           }
           if taken == .max {
             waiting.append(b)
             continue
           }
           let bit = (~taken).trailingZeroBitCount
-          for access in accesses { scatter(access, lower, upper, maskBase, 1 &<< UInt64(bit)) }
-          colours[b] = base + bit
-          count = max(count, base + bit + 1)
-        }
-        swap(&pending, &waiting)
-        base += 64
-        if !pending.isEmpty { m.update(repeating: 0) }
-      }
-    }
-    return (colours, count)
-  }
-
-  /// Greedy colouring where only blocks of different owners must differ: one mask array per owner;
-  /// a block takes the lowest colour that no *other* owner has marked on any of its targets.
-  static func colourByOwner(
-    setSize: Int, blockSize: Int, blockCount: Int, accesses: [Access], maskSize: Int, owners: Int
-  ) -> (colours: [Int], count: Int) {
-    var colours = [Int](repeating: -1, count: blockCount)
-    var masks = [UInt64](repeating: 0, count: maskSize * owners)
-    var pending = Array(0..<blockCount)
-    var waiting: [Int] = []
-    var base = 0
-    var count = 0
-    masks.withUnsafeMutableBufferPointer { m in
-      while !pending.isEmpty {
-        waiting.removeAll(keepingCapacity: true)
-        for b in pending {
-          let lower = b * blockSize
-          let upper = min(lower + blockSize, setSize)
-          let mine = owner(ofBlock: b, owners: owners, blockCount: blockCount)
-          var taken: UInt64 = 0
-          for other in 0..<owners where other != mine {
-            for access in accesses { taken |= gather(access, lower, upper, m.baseAddress! + other * maskSize) }
-          }
-          if taken == .max {
-            waiting.append(b)
-            continue
-          }
-          let bit = (~taken).trailingZeroBitCount
-          for access in accesses { scatter(access, lower, upper, m.baseAddress! + mine * maskSize, 1 &<< UInt64(bit)) }
+          for access in accesses { scatter(access, lower, upper, maskBase + mine * maskSize, 1 &<< UInt64(bit)) }
           colours[b] = base + bit
           count = max(count, base + bit + 1)
         }
