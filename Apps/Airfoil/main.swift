@@ -64,10 +64,7 @@ extension Airfoil {
     }
 
     func run() throws {
-      var env = ProcessInfo.processInfo.environment
-      if let backend { env["OP2_BACKEND"] = backend }
-      if let threads { env["OP2_THREADS"] = String(threads); if backend == nil, env["OP2_BACKEND"] == nil { env["OP2_BACKEND"] = "threaded" } }
-      OP2.configure(try OP2.Configuration.fromEnvironment(env))
+      OP2.configure(try OP2.Configuration.fromEnvironment(ProcessInfo.processInfo.environment, backend: backend, threads: threads))
 
       let wall = ContinuousClock.now
       let setup = ContinuousClock.now

@@ -57,10 +57,7 @@ struct Poisson: ParsableCommand {
   }
 
   func run() throws {
-    var env = ProcessInfo.processInfo.environment
-    if let backend { env["OP2_BACKEND"] = backend }
-    if let threads { env["OP2_THREADS"] = String(threads); if backend == nil, env["OP2_BACKEND"] == nil { env["OP2_BACKEND"] = "threaded" } }
-    OP2.configure(try OP2.Configuration.fromEnvironment(env))
+    OP2.configure(try OP2.Configuration.fromEnvironment(ProcessInfo.processInfo.environment, backend: backend, threads: threads))
 
     let start = ContinuousClock.now
     let triangles: TriangleMesh = try mesh.map { TriangleMesh(try GmshReader.read(contentsOf: $0)) } ?? .unitSquare(n: n)

@@ -55,6 +55,22 @@ public enum OP2 {
       return c
     }
 
+    /// The environment's configuration with command-line choices on top, as apps offer them:
+    /// `backend` overrides `OP2_BACKEND`, `threads` overrides `OP2_THREADS` and, when no backend is
+    /// named anywhere, selects the threaded backend.
+    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value.
+    public static func fromEnvironment(
+      _ env: [String: String], backend: String?, threads: Int?
+    ) throws(OP2Error) -> Configuration {
+      var env = env
+      if let backend { env["OP2_BACKEND"] = backend }
+      if let threads {
+        env["OP2_THREADS"] = String(threads)
+        if env["OP2_BACKEND"] == nil { env["OP2_BACKEND"] = "threaded" }
+      }
+      return try fromEnvironment(env)
+    }
+
     package func blockSize(for loop: String) -> Int { blockSizes[loop] ?? blockSize }
   }
 

@@ -256,3 +256,17 @@ struct ErrorTests {
     #expect(bad.data == [0, 0, 0, 0])
   }
 }
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+  @Test("command-line choices override the environment, and --threads alone selects the threaded backend")
+  func overrides() throws {
+    #expect(try OP2.Configuration.fromEnvironment([:], backend: nil, threads: nil).backend == .sequential)
+    #expect(try OP2.Configuration.fromEnvironment([:], backend: nil, threads: 3).backend == .threaded(threads: 3))
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: nil, threads: 3).backend == .sequential)
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: "threaded", threads: 2).backend == .threaded(threads: 2))
+    #expect(throws: OP2Error.invalidConfiguration(variable: "OP2_BACKEND", value: "cuda", expected: "sequential or threaded")) {
+      try OP2.Configuration.fromEnvironment([:], backend: "cuda", threads: nil)
+    }
+  }
+}
