@@ -193,36 +193,12 @@ extension MeshTextScanner {
         highs[c] = section.columns[c].high
       }
     }
-    try bytes.withUnsafeBufferPointer { (buffer) throws(OP2Error) in
-      let base = buffer.baseAddress!
-      let end = base + (buffer.count - 1)  // the NUL terminator
-      var p = base + offset
-      for record in 0..<count {
-        guard record < capacity, let start = skipBlankLines(&p, end: end) else {
-          throw error(section.lineExpectation(record), found: "end of file")
-        }
-        for c in 0..<width {
-          let q = Self.skipSpaces(start: p)
-          guard q != end, q.pointee != 10 else {
-            throw error(section.lineExpectation(record), found: lineText(from: start, end: end))
-          }
-          var after: UnsafeMutablePointer<CChar>?
-          let value = strtol(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after, 10)
-          let e = UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self)
-          guard e != q, Self.endsToken(e, end: end) else {
-            throw error(section.lineExpectation(record), found: tokenText(from: q, end: end))
-          }
-          guard value >= lows[c], value <= highs[c] else {
-            throw error(
-              "\(section.columns[c].expectation) for \(section.recordName(record))",
-              found: tokenText(from: q, end: end))
-          }
-          (targets[c] + record * strides[c]).pointee = Int32(truncatingIfNeeded: value)
-          p = e
-        }
-        try finishLine(&p, start: start, end: end, expected: section.lineExpectation(record))
-      }
-      offset = p - base
+    try scanRecords(section, count: count, capacity: capacity) { record, c, q in
+      var after: UnsafeMutablePointer<CChar>?
+      let value = strtol(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after, 10)
+      let inRange = value >= lows[c] && value <= highs[c]
+      if inRange { (targets[c] + record * strides[c]).pointee = Int32(truncatingIfNeeded: value) }
+      return (UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self), inRange)
     }
     return section.groups.indices.map {
       Array(UnsafeBufferPointer(start: outputs[$0], count: section.groups[$0] * count))
@@ -238,11 +214,31 @@ extension MeshTextScanner {
     let capacity = min(count, bytes.count / (2 * width) + 1)
     let output = UnsafeMutablePointer<Double>.allocate(capacity: width * capacity)
     defer { output.deallocate() }
+    try scanRecords(section, count: count, capacity: capacity) { record, c, q in
+      var after: UnsafeMutablePointer<CChar>?
+      let value = strtod(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after)
+      output[record * width + c] = value
+      return (UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self), value.isFinite)
+    }
+    return Array(UnsafeBufferPointer(start: output, count: width * count))
+  }
+
+  /// Walks `count` records of `section.columns.count` numbers each, one record per line, handing
+  /// each token's start to `token`, which parses (and stores) it and returns where it ended and
+  /// whether its value is acceptable. Shared by the integer and floating-point readers.
+  ///
+  /// - Throws: ``OP2Error/malformedMeshFile(path:line:expected:found:)`` at the first line that ends
+  ///   early (or the file ends before `count` records, or beyond `capacity`), a token that is not a
+  ///   number, a value `token` rejects, or a line with extra text.
+  private mutating func scanRecords(
+    _ section: MeshSection, count: Int, capacity: Int,
+    _ token: (_ record: Int, _ column: Int, _ at: UnsafePointer<UInt8>) -> (after: UnsafePointer<UInt8>, accepted: Bool)
+  ) throws(OP2Error) {
+    let width = section.columns.count
     try bytes.withUnsafeBufferPointer { (buffer) throws(OP2Error) in
       let base = buffer.baseAddress!
-      let end = base + (buffer.count - 1)
+      let end = base + (buffer.count - 1)  // the NUL terminator
       var p = base + offset
-      var out = output
       for record in 0..<count {
         guard record < capacity, let start = skipBlankLines(&p, end: end) else {
           throw error(section.lineExpectation(record), found: "end of file")
@@ -252,26 +248,21 @@ extension MeshTextScanner {
           guard q != end, q.pointee != 10 else {
             throw error(section.lineExpectation(record), found: lineText(from: start, end: end))
           }
-          var after: UnsafeMutablePointer<CChar>?
-          let value = strtod(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after)
-          let e = UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self)
+          let (e, accepted) = token(record, c, q)
           guard e != q, Self.endsToken(e, end: end) else {
             throw error(section.lineExpectation(record), found: tokenText(from: q, end: end))
           }
-          guard value.isFinite else {
+          guard accepted else {
             throw error(
               "\(section.columns[c].expectation) for \(section.recordName(record))",
               found: tokenText(from: q, end: end))
           }
-          out.pointee = value
-          out += 1
           p = e
         }
         try finishLine(&p, start: start, end: end, expected: section.lineExpectation(record))
       }
       offset = p - base
     }
-    return Array(UnsafeBufferPointer(start: output, count: width * count))
   }
 
   /// Checks that only whitespace follows the last record.
