@@ -122,16 +122,16 @@ package final class ParLoop: @unchecked Sendable {
     var seenMaps: [ObjectIdentifier] = []
     for arg in args where !arg.isGlobal && arg.matrix == nil {
       let id = ObjectIdentifier(arg.data)
+      // Indirect data: at most the elements the loop can reach through its map.
+      let reach = arg.map.map { min($0.to.size, set.size * (arg.index == nil ? $0.arity : 1)) } ?? set.size
+      let bytes = reach * arg.data.dim * arg.data.elementSize
       if let previous = seenData[id] {
-        if previous == .read, arg.access != .read { total += min(arg.data.set!.size, set.size) * arg.data.dim * arg.data.elementSize }
-        seenData[id] = arg.access
+        // Read before and written now: the write-back is traffic too.
+        if previous == .read, arg.access != .read { total += bytes }
       } else {
-        seenData[id] = arg.access
-        // Indirect data: at most the elements the loop can reach through its map.
-        let reach = arg.map.map { min($0.to.size, set.size * (arg.index == nil ? $0.arity : 1)) } ?? set.size
-        let bytes = reach * arg.data.dim * arg.data.elementSize
         total += arg.access == .rw || arg.access == .inc ? 2 * bytes : bytes
       }
+      seenData[id] = arg.access
       if let map = arg.map, !seenMaps.contains(ObjectIdentifier(map)) {
         seenMaps.append(ObjectIdentifier(map))
         total += map.from.size * map.arity * 4
