@@ -47,19 +47,4 @@ struct AirfoilAppTests {
     let final = output.split(separator: "\n").first { $0.hasPrefix("final rms") }
     #expect(final?.hasSuffix("PASSED") == true, "output:\n\(output)")
   }
-
-  private func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    #expect(process.terminationStatus == 0, "\(executable) \(arguments) failed:\n\(text)")
-    return text
-  }
 }

@@ -86,24 +86,4 @@ struct PoissonTests {
     #expect(fromFile.contains("81 nodes, 128 triangles, 32 boundary nodes"), "output:\n\(fromFile)")
     #expect(fromFile.contains("L2 error: 2.11"), "output:\n\(fromFile)")
   }
-
-  private func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    // Open MPI keeps allocations from MPI_Init for the life of the process; under
-    // --sanitize=address LeakSanitizer would report them at exit and fail the command.
-    var environment = ProcessInfo.processInfo.environment
-    environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    #expect(process.terminationStatus == 0, "\(executable) \(arguments) failed:\n\(text)")
-    return text
-  }
 }
