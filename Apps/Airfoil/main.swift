@@ -76,7 +76,8 @@ extension Airfoil {
       let started = ContinuousClock.now
       var rms = 0.0
       for iter in 1...max(1, iterations) where iterations > 0 {
-        rms = try sim.iterate()
+        try sim.step()
+        if iter % 100 == 0 || iter == iterations { rms = sim.currentRMS }
         if iter % 100 == 0 {
           let elapsed = seconds(since: started)
           let eta = elapsed / Double(iter) * Double(iterations - iter)

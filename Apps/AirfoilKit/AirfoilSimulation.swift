@@ -56,8 +56,20 @@ public final class AirfoilSimulation {
   }
 
   /// Runs one iteration and returns its rms, `sqrt(Σ del² / ncell)` of the second stage.
+  ///
+  /// Reading the rms makes the iteration's loops run; ``step()`` queues them without waiting.
   @discardableResult
   public func iterate() throws -> Double {
+    try step()
+    return currentRMS
+  }
+
+  /// The rms of the last iteration's second stage, `sqrt(Σ del² / ncell)` (runs what is queued).
+  public var currentRMS: Double { (rms.value[0] / Double(cells.size)).squareRoot() }
+
+  /// Queues one iteration without reading its result: with lazy evaluation, iterations then run
+  /// back to back, and the last `update` of one fuses with `save_soln` and `adt_calc` of the next.
+  public func step() throws {
     try parLoop(AirfoilKernels.saveSoln, over: cells, q(.read), qold(.write))
     for _ in 0..<2 {
       try parLoop(AirfoilKernels.adtCalc, over: cells,
@@ -76,7 +88,6 @@ public final class AirfoilSimulation {
       try parLoop(AirfoilKernels.update, over: cells, qold(.read), q(.write), res(.rw), adt(.read), rms(.inc))
     }
     iteration += 1
-    return (rms.value[0] / Double(cells.size)).squareRoot()
   }
 
   /// Bytes the five loops of one iteration must move at least (each Dat and map once per loop),

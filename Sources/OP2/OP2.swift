@@ -10,7 +10,7 @@ import Foundation
 /// ```
 ///
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`), `OP2_THREADS`,
-/// `OP2_LAZY` (`0` runs every loop at once), `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
+/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
 /// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {
   /// Everything that can be configured.
@@ -19,6 +19,9 @@ public enum OP2 {
     public var backend: Backend = .sequential
     /// Whether loops are deferred until a result is needed.
     public var lazy = true
+    /// Whether consecutive queued loops over one set that share directly accessed data run fused,
+    /// block by block (see the Lazy Evaluation article); `OP2_FUSION=0` turns it off.
+    public var fusion = true
     /// Default block size of threaded plans.
     public var blockSize = Plan.standardBlockSize
     /// Block sizes for particular loops, by kernel name.
@@ -43,13 +46,8 @@ public enum OP2 {
       var c = Configuration()
       c.compiler = .fromEnvironment(env)
       c.backend = try Backend.fromEnvironment(env)
-      if let lazy = env["OP2_LAZY"] {
-        switch lazy.lowercased() {
-        case "0", "false", "no", "off": c.lazy = false
-        case "1", "true", "yes", "on", "": c.lazy = true
-        default: throw .invalidConfiguration(variable: "OP2_LAZY", value: lazy, expected: "0 or 1")
-        }
-      }
+      c.lazy = try flag("OP2_LAZY", in: env) ?? c.lazy
+      c.fusion = try flag("OP2_FUSION", in: env) ?? c.fusion
       if let check = env["OP2_PLAN_CHECK"] { c.checkPlans = check == "1" || check.lowercased() == "true" }
       c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
       return c
@@ -72,6 +70,16 @@ public enum OP2 {
     }
 
     package func blockSize(for loop: String) -> Int { blockSizes[loop] ?? blockSize }
+
+    /// An on/off variable: `0`/`false`/`no`/`off` or `1`/`true`/`yes`/`on`; `nil` when unset.
+    private static func flag(_ variable: String, in env: [String: String]) throws(OP2Error) -> Bool? {
+      guard let value = env[variable] else { return nil }
+      switch value.lowercased() {
+      case "0", "false", "no", "off": return false
+      case "1", "true", "yes", "on", "": return true
+      default: throw .invalidConfiguration(variable: variable, value: value, expected: "0 or 1")
+      }
+    }
   }
 
   /// Counters of the work the library did.
@@ -86,6 +94,8 @@ public enum OP2 {
     public var corruptedCacheEntriesRebuilt = 0
     /// Loops executed.
     public var loopsExecuted = 0
+    /// Loops that ran fused with a neighbour (counted in `loopsExecuted` too).
+    public var loopsFused = 0
     /// Seconds spent compiling.
     public var compileSeconds = 0.0
   }

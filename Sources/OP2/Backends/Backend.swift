@@ -56,12 +56,14 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
   }
 }
 
-/// The one protocol a backend implements: launch a validated loop's compiled wrapper.
+/// The one protocol a backend implements: launch validated loops' compiled wrappers.
 ///
-/// Everything shared — validation, code generation, compilation, timing — happens before this
-/// call, so a backend holds only what differs (how the iteration set is split).
+/// Everything shared — validation, code generation, compilation, fusion, timing — happens before
+/// this call, so a backend holds only what differs (how the iteration set is split). A group of
+/// more than one loop is fused (see ``LoopGroup``): the backend runs every loop on a block before
+/// the next block.
 package protocol BackendExecutor: Sendable {
-  func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error)
+  func execute(_ group: LoopGroup) throws(OP2Error)
 }
 
 package enum ProcessorCount {

@@ -36,8 +36,9 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
     try! self.init(dim: dim, value: Array(repeating: value, count: dim), name: name)
   }
 
-  /// The values. Reading runs the queued loops that reduce into this Global; setting runs the
-  /// queued loops that use it first.
+  /// The values. Reading runs the queued loops that reduce into this Global. Setting is ordered
+  /// after the queued loops that use the Global without running them: the store is queued behind
+  /// them (so `rms.value = [0]` between two reductions does not force the first).
   /// - Precondition: a new value has `dim` elements.
   public var value: [T] {
     get {
@@ -46,8 +47,8 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
     }
     set {
       precondition(newValue.count == dim, "Global \(name): expected \(dim) values, got \(newValue.count)")
-      Runtime.current.prepareHostAccess(to: self, writing: true)
-      storage.store(newValue)
+      let storage = self.storage
+      Runtime.current.hostStore(into: self) { storage.store(newValue) }
     }
   }
 

@@ -116,7 +116,7 @@ package final class ParLoop: @unchecked Sendable {
   }
 
   /// Each distinct Dat once (read and/or written: ×2 for RW and INC), each distinct map once.
-  private static func estimateBytes(_ args: [Arg], set: Set) -> Int {
+  package static func estimateBytes(_ args: [Arg], set: Set) -> Int {
     var total = 0
     var seenData: [ObjectIdentifier: Access] = [:]
     var seenMaps: [ObjectIdentifier] = []

@@ -1,15 +1,24 @@
-/// Deferred loops in program order, and the dependency analysis that decides which must run
-/// before the host touches an object.
+/// Deferred work in program order — loops, and host stores into Globals that queued loops still
+/// use — and the dependency analysis that decides which must run before the host touches an
+/// object.
 ///
 /// A loop must run before the host *reads* an object if it writes that object; before the host
-/// *writes* it, if it reads or writes it. Running a loop requires every earlier queued loop it
+/// *writes* it, if it reads or writes it. Running a loop requires every earlier queued item it
 /// depends on: read-after-write, write-after-read and write-after-write. `takeDependencies`
-/// finds that closure in one backward pass and returns it in program order; the other loops stay
-/// queued, which is safe because none of them conflicts with a loop that ran.
+/// finds that closure in one backward pass and returns it in program order; the other items stay
+/// queued, which is safe because none of them conflicts with one that ran.
 package struct LoopQueue {
+  /// One deferred item.
+  package enum Work {
+    /// A validated loop and its compiled wrapper.
+    case loop(ParLoop, CompiledWrapper)
+    /// A host store into a Global, deferred behind the queued loops that use the Global
+    /// (`rms.value = [0]` between two reductions).
+    case store(@Sendable () -> Void)
+  }
+
   private struct Entry {
-    var loop: ParLoop
-    var wrapper: CompiledWrapper
+    var work: Work
     var reads: [ObjectIdentifier]
     var writes: [ObjectIdentifier]
   }
@@ -26,15 +35,25 @@ package struct LoopQueue {
       if arg.access.reads || arg.access == .min || arg.access == .max { reads.append(id) }
       if arg.access.writes { writes.append(id) }
     }
-    entries.append(Entry(loop: loop, wrapper: wrapper, reads: reads, writes: writes))
+    entries.append(Entry(work: .loop(loop, wrapper), reads: reads, writes: writes))
   }
 
-  package mutating func takeAll() -> [(ParLoop, CompiledWrapper)] {
+  /// Queues a host store into `object` that must wait for the queued items using it.
+  package mutating func appendStore(to object: ObjectIdentifier, _ store: @escaping @Sendable () -> Void) {
+    entries.append(Entry(work: .store(store), reads: [], writes: [object]))
+  }
+
+  /// Whether a queued item reads or writes `object`.
+  package func uses(_ object: ObjectIdentifier) -> Bool {
+    entries.contains { $0.reads.contains(object) || $0.writes.contains(object) }
+  }
+
+  package mutating func takeAll() -> [Work] {
     defer { entries.removeAll() }
-    return entries.map { ($0.loop, $0.wrapper) }
+    return entries.map(\.work)
   }
 
-  package mutating func takeDependencies(of object: ObjectIdentifier, writing: Bool) -> [(ParLoop, CompiledWrapper)] {
+  package mutating func takeDependencies(of object: ObjectIdentifier, writing: Bool) -> [Work] {
     // Objects whose queued writes must be done, and objects whose queued reads and writes must be done.
     var mustFinishWrites: Swift.Set<ObjectIdentifier> = [object]
     var mustFinishAccesses: Swift.Set<ObjectIdentifier> = writing ? [object] : []
@@ -48,10 +67,10 @@ package struct LoopQueue {
       mustFinishWrites.formUnion(e.reads)
       mustFinishAccesses.formUnion(e.writes)
     }
-    var taken: [(ParLoop, CompiledWrapper)] = []
+    var taken: [Work] = []
     var kept: [Entry] = []
     for (i, e) in entries.enumerated() {
-      if selected[i] { taken.append((e.loop, e.wrapper)) } else { kept.append(e) }
+      if selected[i] { taken.append(e.work) } else { kept.append(e) }
     }
     entries = kept
     return taken

@@ -59,6 +59,9 @@ package final class Runtime: @unchecked Sendable {
     }
   }()
 
+  /// Queued items at which the next loop first runs everything queued.
+  package static let queueLimit = 4096
+
   package static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
   // MARK: Loops
@@ -69,9 +72,13 @@ package final class Runtime: @unchecked Sendable {
     let wrapper = try wrapper(for: loop)
     if configuration.lazy {
       Self.flushAtExit
-      lock.withLock { queue.append(loop, wrapper: wrapper) }
+      lock.withLock {
+        // A program that never reads a result would queue without bound: run what is queued.
+        if queue.count >= Self.queueLimit { run(queue.takeAll()) }
+        queue.append(loop, wrapper: wrapper)
+      }
     } else {
-      run(loop, wrapper)
+      run(LoopGroup(loop, wrapper: wrapper))
     }
   }
 
@@ -90,18 +97,37 @@ package final class Runtime: @unchecked Sendable {
     return wrapper
   }
 
-  private func run(_ loop: ParLoop, _ wrapper: CompiledWrapper) {
+  private func run(_ group: LoopGroup) {
     let start = ContinuousClock.now
     do {
-      try executor.execute(loop, wrapper: wrapper)
+      try executor.execute(group)
     } catch {
-      preconditionFailure("parLoop \"\(loop.kernel.name)\": \(error)")
+      preconditionFailure("parLoop \"\(group.name)\": \(error)")
     }
     let seconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
     lock.withLock {
-      timings.record(name: loop.kernel.name, seconds: seconds, bytes: loop.bytesMoved)
-      counters.loopsExecuted += 1
+      timings.record(name: group.name, seconds: seconds, bytes: group.bytesMoved)
+      counters.loopsExecuted += group.loops.count
+      if group.loops.count > 1 { counters.loopsFused += group.loops.count }
     }
+  }
+
+  /// Runs dequeued work in order, fusing consecutive loops where ``LoopGroup`` allows it.
+  private func run(_ work: [LoopQueue.Work]) {
+    var group: LoopGroup?
+    for item in work {
+      switch item {
+      case .loop(let loop, let wrapper):
+        if configuration.fusion, group?.append(loop, wrapper: wrapper) == true { continue }
+        if let g = group { run(g) }
+        group = LoopGroup(loop, wrapper: wrapper)
+      case .store(let store):
+        if let g = group { run(g) }
+        group = nil
+        store()
+      }
+    }
+    if let g = group { run(g) }
   }
 
   // MARK: Forcing
@@ -112,8 +138,19 @@ package final class Runtime: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard !queue.isEmpty else { return }
-    for (loop, wrapper) in queue.takeDependencies(of: ObjectIdentifier(object), writing: writing) {
-      run(loop, wrapper)
+    run(queue.takeDependencies(of: ObjectIdentifier(object), writing: writing))
+  }
+
+  /// Stores into a small object (a Global) now, or — when queued loops still use it — queues the
+  /// store behind them, so that setting a Global between two loops does not force the first.
+  package func hostStore(into object: AnyObject, _ store: @escaping @Sendable () -> Void) {
+    lock.lock()
+    defer { lock.unlock() }
+    let id = ObjectIdentifier(object)
+    if configuration.lazy, queue.uses(id) {
+      queue.appendStore(to: id, store)
+    } else {
+      store()
     }
   }
 
@@ -121,7 +158,7 @@ package final class Runtime: @unchecked Sendable {
   package func flushAll() {
     lock.lock()
     defer { lock.unlock() }
-    for (loop, wrapper) in queue.takeAll() { run(loop, wrapper) }
+    run(queue.takeAll())
   }
 
   package var pendingCount: Int { lock.withLock { queue.count } }

@@ -226,8 +226,8 @@ struct ErrorTests {
     }
   }
 
-  @Test("invalid OP2_BACKEND, OP2_THREADS and OP2_LAZY values are typed errors")
-  func environment() {
+  @Test("invalid OP2_BACKEND, OP2_THREADS, OP2_LAZY and OP2_FUSION values are typed errors")
+  func environment() throws {
     expectError(.invalidConfiguration(variable: "OP2_THREADS", value: "0", expected: "a positive integer"),
                 message: "OP2_THREADS=\"0\" is invalid: expected a positive integer") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "threaded", "OP2_THREADS": "0"])
@@ -244,6 +244,12 @@ struct ErrorTests {
                 message: "OP2_LAZY=\"maybe\" is invalid: expected 0 or 1") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_LAZY": "maybe"])
     }
+    expectError(.invalidConfiguration(variable: "OP2_FUSION", value: "2", expected: "0 or 1"),
+                message: "OP2_FUSION=\"2\" is invalid: expected 0 or 1") { () throws(OP2Error) in
+      _ = try OP2.Configuration.fromEnvironment(["OP2_FUSION": "2"])
+    }
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_FUSION": "off"]).fusion == false)
+    #expect(try OP2.Configuration.fromEnvironment([:]).fusion == true)
   }
 
   @Test("a rejected loop leaves every Dat as it was, even after valid arguments")

@@ -1,13 +1,20 @@
 /// Runs a loop with one call of its wrapper over the whole iteration set.
 ///
 /// Global reductions go straight into the Global's storage: the wrapper accumulates in a local
-/// and stores once at the end. The counterpart of PyOP2's `sequential` backend and OP2's
+/// and stores once at the end. A fused ``LoopGroup`` runs block by block, every loop on a block
+/// before the next block; the wrappers start each call from the Global's stored value, so the
+/// reduction order is the same. The counterpart of PyOP2's `sequential` backend and OP2's
 /// `op_seq`.
 package struct SequentialExecutor: BackendExecutor {
   package init() {}
 
-  package func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error) {
-    if loop.assemblesMatrices { return loop.runAssembly(wrapper) }
-    LaunchArguments(loop).call(wrapper, range: 0..<loop.set.size)
+  package func execute(_ group: LoopGroup) throws(OP2Error) {
+    if group.loops.count == 1, group.loops[0].assemblesMatrices {
+      return group.loops[0].runAssembly(group.wrappers[0])
+    }
+    let launches = group.loops.map { LaunchArguments($0) }
+    LoopGroup.forEachTile(of: 0..<group.set.size, tile: group.blockSize, fused: launches.count > 1) { tile in
+      for (launch, wrapper) in zip(launches, group.wrappers) { launch.call(wrapper, range: tile) }
+    }
   }
 }

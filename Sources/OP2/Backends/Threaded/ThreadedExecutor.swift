@@ -25,67 +25,50 @@ package struct ThreadedExecutor: BackendExecutor {
   /// Plans are cached by iteration set size, block size and the maps written through.
   package static let plans = PlanCache()
 
-  package func execute(_ loop: ParLoop, wrapper: CompiledWrapper) throws(OP2Error) {
-    let size = loop.set.size
+  package func execute(_ group: LoopGroup) throws(OP2Error) {
+    let size = group.set.size
     guard size > 0 else { return }
     // PETSc's MatSetValues is not thread-safe: loops that assemble a Mat run on one thread.
-    if loop.assemblesMatrices { return loop.runAssembly(wrapper) }
-    let reductions = loop.args.indices.filter { loop.args[$0].isGlobal && loop.args[$0].access != .read }
-    // One argument vector per thread; reductions go to per-thread slots.
-    var slots: [[_UnsafeDatBuffer]] = []
-    var launches: [LaunchArguments] = []
-    for _ in 0..<threads {
-      let launch = LaunchArguments(loop)
-      var mine: [_UnsafeDatBuffer] = []
-      for position in reductions {
-        let arg = loop.args[position]
-        let slot = _UnsafeDatBuffer(byteCount: arg.data.dim * arg.data.elementSize)
-        // INC sums from zero; MIN and MAX start from the current value, which they never pass.
-        if arg.access != .inc { slot.copyBytes(from: arg.data.storage) }
-        launch.redirect(argument: position, to: slot)
-        mine.append(slot)
-      }
-      slots.append(mine)
-      launches.append(launch)
+    if group.loops.count == 1, group.loops[0].assemblesMatrices {
+      return group.loops[0].runAssembly(group.wrappers[0])
     }
-    let box = LaunchBox(launches)
-    let conflicts = Self.conflicts(of: loop)
+    let launches = group.loops.map { ThreadLaunches($0, threads: threads) }
+    let box = LaunchBox(launches, wrappers: group.wrappers)
+    let tile = group.blockSize, fused = group.loops.count > 1
+    let conflicts = Self.conflicts(of: group.loops)
     if conflicts.isEmpty {
       let threads = self.threads
       let chunk = (size + threads - 1) / threads
       DispatchQueue.concurrentPerform(iterations: threads) { t in
         let range = min(size, t * chunk)..<min(size, (t + 1) * chunk)
-        box.call(thread: t, wrapper, range: range)
+        LoopGroup.forEachTile(of: range, tile: tile, fused: fused) { box.call(thread: t, range: $0) }
       }
     } else {
       let misses = Self.plans.misses
-      let plan = Self.plans.plan(setSize: size, blockSize: loop.blockSize, conflicts: conflicts, owners: threads)
+      let plan = Self.plans.plan(setSize: size, blockSize: group.blockSize, conflicts: conflicts, owners: threads)
       if Self.plans.misses != misses {
         if Runtime.current.configuration.checkPlans {
           let violations = plan.checkInvariants()
-          precondition(violations.isEmpty, "plan of \(loop.kernel.name) is invalid:\n" + violations.joined(separator: "\n"))
+          precondition(violations.isEmpty, "plan of \(group.name) is invalid:\n" + violations.joined(separator: "\n"))
         }
-        Runtime.current.recordPlan(loop: loop.kernel.name, seconds: plan.constructionTime, colours: plan.colourCount, blocks: plan.blockCount)
+        Runtime.current.recordPlan(loop: group.name, seconds: plan.constructionTime, colours: plan.colourCount, blocks: plan.blockCount)
       }
       // Each thread runs its own blocks of a colour in order; colours run one after another.
       let threads = self.threads
       for colour in 0..<plan.colourCount {
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-          for b in plan.blocks(ofColour: colour, owner: t) { box.call(thread: t, wrapper, range: plan.blockRange(b)) }
+          for b in plan.blocks(ofColour: colour, owner: t) { box.call(thread: t, range: plan.blockRange(b)) }
         }
       }
     }
-    for (k, position) in reductions.enumerated() {
-      let target = loop.args[position].data as! any _ReductionTarget
-      target.combine(partials: slots.map { $0[k] }, access: loop.args[position].access)
-    }
+    for launch in launches { launch.combineReductions() }
   }
 
-  /// The maps the loop writes through, with the slots written, one entry per map.
-  static func conflicts(of loop: ParLoop) -> [PlanConflict] {
+  /// The maps the loops write through, with the slots written, one entry per map.
+  static func conflicts(of loops: [ParLoop]) -> [PlanConflict] {
     var order: [Map] = []
     var slots: [ObjectIdentifier: [Int]?] = [:]
-    for arg in loop.args where !arg.isGlobal && arg.access.writes {
+    for arg in loops.lazy.flatMap(\.args) where !arg.isGlobal && arg.access.writes {
       guard let map = arg.map else { continue }
       let id = ObjectIdentifier(map)
       if slots[id] == nil { order.append(map); slots[id] = .some([]) }
@@ -103,6 +86,49 @@ package struct ThreadedExecutor: BackendExecutor {
                           targetSize: map.to.size, indices: indices?.sorted())
     }
   }
+
+  /// The maps one loop writes through; see ``conflicts(of:)-([ParLoop])``.
+  static func conflicts(of loop: ParLoop) -> [PlanConflict] { conflicts(of: [loop]) }
+}
+
+/// One loop's argument vectors, one per thread, with reductions redirected to per-thread slots.
+private final class ThreadLaunches: @unchecked Sendable {
+  let loop: ParLoop
+  let perThread: [LaunchArguments]
+  /// Positions of the reduced Globals, and their slots: `slots[thread][k]` for `reductions[k]`.
+  let reductions: [Int]
+  let slots: [[_UnsafeDatBuffer]]
+
+  init(_ loop: ParLoop, threads: Int) {
+    self.loop = loop
+    reductions = loop.args.indices.filter { loop.args[$0].isGlobal && loop.args[$0].access != .read }
+    var slots: [[_UnsafeDatBuffer]] = []
+    var perThread: [LaunchArguments] = []
+    for _ in 0..<threads {
+      let launch = LaunchArguments(loop)
+      var mine: [_UnsafeDatBuffer] = []
+      for position in reductions {
+        let arg = loop.args[position]
+        let slot = _UnsafeDatBuffer(byteCount: arg.data.dim * arg.data.elementSize)
+        // INC sums from zero; MIN and MAX start from the current value, which they never pass.
+        if arg.access != .inc { slot.copyBytes(from: arg.data.storage) }
+        launch.redirect(argument: position, to: slot)
+        mine.append(slot)
+      }
+      slots.append(mine)
+      perThread.append(launch)
+    }
+    self.slots = slots
+    self.perThread = perThread
+  }
+
+  /// Folds the per-thread slots into the Globals, in thread order.
+  func combineReductions() {
+    for (k, position) in reductions.enumerated() {
+      let target = loop.args[position].data as! any _ReductionTarget
+      target.combine(partials: slots.map { $0[k] }, access: loop.args[position].access)
+    }
+  }
 }
 
 /// Keeps every map that a cached plan refers to alive, so that its `ObjectIdentifier` can never be
@@ -113,11 +139,17 @@ enum PlanRegistry {
   static func retain(_ map: Map) { lock.withLock { maps[ObjectIdentifier(map)] = map } }
 }
 
-/// Per-thread argument vectors, shared with the worker closures; each thread touches only its own.
+/// Per-thread argument vectors of a group's loops, shared with the worker closures; each thread
+/// touches only its own.
 private final class LaunchBox: @unchecked Sendable {
-  let launches: [LaunchArguments]
-  init(_ launches: [LaunchArguments]) { self.launches = launches }
-  func call(thread: Int, _ wrapper: CompiledWrapper, range: Range<Int>) {
-    launches[thread].call(wrapper, range: range)
+  let launches: [ThreadLaunches]
+  let wrappers: [CompiledWrapper]
+  init(_ launches: [ThreadLaunches], wrappers: [CompiledWrapper]) {
+    self.launches = launches
+    self.wrappers = wrappers
+  }
+  /// Runs every loop of the group on `range`, in program order.
+  func call(thread: Int, range: Range<Int>) {
+    for (launch, wrapper) in zip(launches, wrappers) { launch.perThread[thread].call(wrapper, range: range) }
   }
 }

@@ -1,0 +1,102 @@
+/// Consecutive loops over one iteration set that run together, block by block: loop fusion.
+///
+/// When the lazy queue runs, consecutive loops over the same ``Set`` are fused if element `i` of
+/// a later loop depends on no element of an earlier loop but `i` itself: every Dat that two of
+/// them share and one of them writes is accessed *directly* (without a map) by both, and no
+/// Global one of them reduces into is used by the other. A backend then runs the group one block
+/// of the set at a time — all the loops on elements `start..<end`, in program order, then the next
+/// block — so data that one loop writes and the next reads is still in cache. Each loop keeps its
+/// own compiled wrapper; the order of every update to every element is the unfused one, so fused
+/// and unfused runs give identical results.
+///
+/// Airfoil's `update` → `save_soln` → `adt_calc` is such a chain: `q` is written by `update`,
+/// copied by `save_soln` and read by `adt_calc`, each at the element itself. Only loops that share
+/// directly accessed data are fused (there is nothing to gain otherwise), and loops that assemble
+/// a ``Mat`` never are. `OP2_FUSION=0` or ``OP2/Configuration/fusion`` turns fusion off.
+///
+/// A restricted form of the loop chains and sparse tiling of PyOP2/Firedrake (SLOPE): the
+/// dependence between fused loops is always the identity, so any block schedule is valid.
+package struct LoopGroup {
+  package private(set) var loops: [ParLoop]
+  package private(set) var wrappers: [CompiledWrapper]
+  /// How the loops so far use each object.
+  private var uses: [ObjectIdentifier: Use]
+
+  /// How a group of loops uses one object.
+  private struct Use {
+    var writes = false
+    var indirect = false
+    var global = false
+
+    mutating func add(_ arg: Arg) {
+      writes = writes || arg.access.writes
+      indirect = indirect || arg.map != nil || arg.matrix != nil
+      global = global || arg.isGlobal
+    }
+  }
+
+  package init(_ loop: ParLoop, wrapper: CompiledWrapper) {
+    loops = [loop]
+    wrappers = [wrapper]
+    uses = Self.uses(of: loop)
+  }
+
+  /// The iteration set.
+  package var set: Set { loops[0].set }
+  /// Block size of the fused schedule: the first loop's.
+  package var blockSize: Int { loops[0].blockSize }
+  /// The name in timing reports: the kernel names joined by `+`, a run of one kernel as `name×n`.
+  package var name: String {
+    guard loops.count > 1 else { return loops[0].kernel.name }
+    var parts: [(name: String, count: Int)] = []
+    for loop in loops {
+      if parts.last?.name == loop.kernel.name { parts[parts.count - 1].count += 1 } else { parts.append((loop.kernel.name, 1)) }
+    }
+    return parts.map { $0.count == 1 ? $0.name : "\($0.name)×\($0.count)" }.joined(separator: "+")
+  }
+  /// Every argument of every loop, in order.
+  package var arguments: [Arg] { loops.flatMap(\.args) }
+  /// Bytes the group moves at least: shared data counts once.
+  package var bytesMoved: Int { loops.count == 1 ? loops[0].bytesMoved : ParLoop.estimateBytes(arguments, set: set) }
+
+  /// Adds `loop` to the group if it may run fused with the loops already in it (see the type's
+  /// documentation); returns whether it did.
+  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper) -> Bool {
+    guard loop.set === set, loop.blockSize == blockSize,
+          !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
+    let next = Self.uses(of: loop)
+    var sharesDirectData = false
+    for (id, use) in next {
+      guard let earlier = uses[id] else { continue }
+      let writes = use.writes || earlier.writes
+      let direct = !use.indirect && !earlier.indirect && !use.global && !earlier.global
+      if writes && !direct { return false }
+      if direct { sharesDirectData = true }
+    }
+    guard sharesDirectData else { return false }
+    loops.append(loop)
+    wrappers.append(wrapper)
+    uses.merge(next) { a, b in
+      Use(writes: a.writes || b.writes, indirect: a.indirect || b.indirect, global: a.global || b.global)
+    }
+    return true
+  }
+
+  private static func uses(of loop: ParLoop) -> [ObjectIdentifier: Use] {
+    var uses: [ObjectIdentifier: Use] = [:]
+    for arg in loop.args { uses[ObjectIdentifier(arg.data), default: Use()].add(arg) }
+    return uses
+  }
+
+  /// Calls `body` with consecutive sub-ranges of `range` of at most `tile` elements, or with the
+  /// whole range at once when `fused` is false (a single loop needs no tiling).
+  package static func forEachTile(of range: Range<Int>, tile: Int, fused: Bool, _ body: (Range<Int>) -> Void) {
+    guard fused else { return body(range) }
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let end = min(start + tile, range.upperBound)
+      body(start..<end)
+      start = end
+    }
+  }
+}
