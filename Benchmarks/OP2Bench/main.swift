@@ -134,12 +134,23 @@ extension Bench {
     @Option(help: "Cells of the built-in grid.") var cells = 720_000
     @Option(name: .shortAndLong, help: "Iterations.") var iterations = 1000
     @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
+    @Option(help: "Renumber the grid first: none, rcm, shuffled (random order), shuffled+rcm.") var renumber = "none"
 
     func run() throws {
       print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
       let t0 = now()
-      let mesh = try grid.map { try OP2GridReader.read(contentsOf: $0) } ?? AirfoilMesh.generate(cells: cells)
+      var mesh = try grid.map { try OP2GridReader.read(contentsOf: $0) } ?? AirfoilMesh.generate(cells: cells)
       print("grid: \(mesh.cellCount) cells, \(mesh.edgeCount) edges (\(grid ?? "built-in")), read in \(f(seconds(t0), "%.2f")) s")
+      for step in renumber.split(separator: "+") where step != "none" {
+        let t = now()
+        switch step {
+        case "rcm": mesh = mesh.renumbered(.reverseCuthillMcKee)
+        case "shuffled": mesh = mesh.renumbered(.shuffled(seed: 1))
+        default: throw ValidationError("--renumber: unknown ordering \"\(step)\" (none, rcm, shuffled)")
+        }
+        let g = Renumbering.graph(count: mesh.cellCount, pairs: mesh.edgeCells)
+        print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(Renumbering.bandwidth(offsets: g.offsets, neighbours: g.neighbours))")
+      }
       var results: [(String, Double, Double)] = []
       for count in threads.split(separator: ",").compactMap({ Int($0) }) {
         let backend: Backend = count == 1 ? .sequential : .threaded(threads: count)

@@ -42,6 +42,31 @@ struct AirfoilTests {
     }
   }
 
+  @Test("renumbered grids are consistent and give the same rms", arguments: ["shuffled", "rcm", "shuffled+rcm"])
+  func renumbered(ordering: String) throws {
+    let grid = try AirfoilMesh.generate(cells: 2400)
+    var renumbered = grid
+    for step in ordering.split(separator: "+") {
+      renumbered = renumbered.renumbered(step == "rcm" ? .reverseCuthillMcKee : .shuffled(seed: 7))
+    }
+    #expect(AirfoilMesh.checkConsistency(renumbered) == [])
+    #expect(renumbered != grid)
+    func bandwidth(_ g: OP2Grid) -> Int {
+      let graph = Renumbering.graph(count: g.cellCount, pairs: g.edgeCells)
+      return Renumbering.bandwidth(offsets: graph.offsets, neighbours: graph.neighbours)
+    }
+    if ordering.hasSuffix("rcm") { #expect(bandwidth(renumbered) * 10 < bandwidth(grid.renumbered(.shuffled(seed: 7)))) }
+    func rms(_ g: OP2Grid) throws -> [Double] {
+      try OP2.withConfiguration(OP2.Configuration()) {
+        let sim = try AirfoilSimulation(grid: g)
+        return try (0..<10).map { _ in try sim.iterate() }
+      }
+    }
+    for (got, want) in zip(try rms(renumbered), try rms(grid)) {
+      #expect(got.isApproximatelyEqual(to: want, relativeTolerance: 1e-12), "\(got) vs \(want)")
+    }
+  }
+
   @Test("a uniform free stream only changes next to the wall in the first iteration", arguments: [600, 2400])
   func freeStreamPreserved(cells: Int) throws {
     // With q = qinf everywhere, the fluxes through a closed cell cancel when every edge is
