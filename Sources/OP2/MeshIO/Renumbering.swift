@@ -137,7 +137,7 @@ extension OP2Grid {
       let cells = Renumbering.reverseCuthillMcKee(offsets: graph.offsets, neighbours: graph.neighbours)
       return permuted(cellOrder: cells)
     case .shuffled(let seed):
-      var rng = SplitMix64(seed: seed)
+      var rng = SeededGenerator(seed: seed)
       func shuffle(_ count: Int) -> [Int32] { (0..<Int32(count)).shuffled(using: &rng) }
       return permuted(cells: shuffle(cellCount), nodes: shuffle(nodeCount), edges: shuffle(edgeCount),
                       bedges: shuffle(bedgeCount))
@@ -201,11 +201,12 @@ extension OP2Grid {
   }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible shuffles.
-private struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
+/// SplitMix64: a small seeded generator, so that a shuffle (or a failing random test case) can be
+/// replayed from its seed.
+package struct SeededGenerator: RandomNumberGenerator {
+  package var state: UInt64
+  package init(seed: UInt64) { state = seed }
+  package mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

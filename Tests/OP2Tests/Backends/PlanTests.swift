@@ -5,18 +5,6 @@ import Testing
 /// Stands in for a map object: conflicts are keyed by the identity of their map.
 private final class MapToken {}
 
-/// SplitMix64: a small seeded generator, so that a failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// A random loop shape: one to three written maps (arity 1...4) with repeated entries, some writing a
 /// subset of their slots, sometimes two maps onto sets of one size, sometimes one map named twice.
