@@ -42,17 +42,20 @@ public struct TimingReport: Sendable, CustomStringConvertible {
       } else { s += "." + String(repeating: "0", count: digits) }
       return s
     }
-    var lines = [pad("loop", 16, left: true) + pad("count", 8) + pad("time (s)", 12) + pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10) + pad("colours", 9)]
-    lines.append(String(repeating: "-", count: 76))
+    // Fused groups have long names ("update+save_soln+adt_calc"): the first column fits them.
+    let width = max(16, (rows.map(\.name.count).max() ?? 0) + 1)
+    let rule = String(repeating: "-", count: width + 60)
+    var lines = [pad("loop", width, left: true) + pad("count", 8) + pad("time (s)", 12) + pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10) + pad("colours", 9)]
+    lines.append(rule)
     for r in rows {
-      lines.append(pad(r.name, 16, left: true) + pad("\(r.count)", 8) + pad(fixed(r.seconds, 4), 12)
+      lines.append(pad(r.name, width, left: true) + pad("\(r.count)", 8) + pad(fixed(r.seconds, 4), 12)
                    + pad(fixed(r.count > 0 ? r.seconds / Double(r.count) * 1e6 : 0, 1), 12)
                    + pad(fixed(r.gigabytesPerSecond, 2), 9) + pad(fixed(r.planSeconds, 4), 10)
                    + pad(r.colours > 0 ? "\(r.colours)" : "-", 9))
     }
     let total = rows.reduce(0) { $0 + $1.seconds }
-    lines.append(String(repeating: "-", count: 76))
-    lines.append(pad("total", 16, left: true) + pad("", 8) + pad(fixed(total, 4), 12))
+    lines.append(rule)
+    lines.append(pad("total", width, left: true) + pad("", 8) + pad(fixed(total, 4), 12))
     lines.append("compile time: \(fixed(compileSeconds, 3)) s")
     return lines.joined(separator: "\n")
   }

@@ -62,4 +62,16 @@ struct TimingReportTests {
       #expect(report.description.contains("spread"))
     }
   }
+
+  @Test("the table's columns line up for long fused-group names")
+  func longNames() {
+    let rows = ["update+save_soln+adt_calc", "res_calc"].map {
+      TimingReport.Row(name: $0, count: 10, seconds: 1.5, bytes: 1_000_000, planSeconds: 0.01, colours: 2, blocks: 4)
+    }
+    let lines = TimingReport(rows: rows, compileSeconds: 0).description.split(separator: "\n")
+    // Header, rule, the two rows, rule: all the same width, the counts in the same column.
+    #expect(Swift.Set(lines.prefix(5).map(\.count)).count == 1)
+    #expect(lines[2].hasPrefix("update+save_soln+adt_calc ") && lines[3].hasPrefix("res_calc "))
+    #expect(lines[2].firstRange(of: "10")?.lowerBound.utf16Offset(in: lines[2]) == lines[3].firstRange(of: "10")?.lowerBound.utf16Offset(in: lines[3]))
+  }
 }
