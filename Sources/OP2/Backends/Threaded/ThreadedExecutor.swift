@@ -14,6 +14,8 @@ import Foundation
 /// serves every backend (see BENCHMARKS.md). Global reductions use one slot per thread, combined
 /// in thread order after the loop, so results are deterministic for a fixed thread count.
 ///
+/// A set of at most one block runs on the calling thread, as the sequential backend runs it.
+///
 /// Loops with ``Mat`` arguments run on the calling thread, whole set at once (PETSc's insertion
 /// is not thread-safe), so their results equal the sequential backend's exactly.
 ///
@@ -32,6 +34,8 @@ package struct ThreadedExecutor: BackendExecutor {
     if group.loops.count == 1, group.loops[0].assemblesMatrices {
       return group.loops[0].runAssembly(group.wrappers[0])
     }
+    // One block's worth of work (airfoil's 2800 boundary edges) is not worth waking a thread.
+    if size <= group.blockSize { return try SequentialExecutor().execute(group) }
     let launches = group.loops.map { ThreadLaunches($0, threads: threads) }
     let box = LaunchBox(launches, wrappers: group.wrappers)
     let tile = group.blockSize, fused = group.loops.count > 1
