@@ -148,8 +148,7 @@ extension Bench {
         case "shuffled": mesh = mesh.renumbered(.shuffled(seed: 1))
         default: throw ValidationError("--renumber: unknown ordering \"\(step)\" (none, rcm, shuffled)")
         }
-        let g = Renumbering.graph(count: mesh.cellCount, pairs: mesh.edgeCells)
-        print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(Renumbering.bandwidth(offsets: g.offsets, neighbours: g.neighbours))")
+        print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(mesh.cellBandwidth)")
       }
       var results: [(String, Double, Double)] = []
       for count in threads.split(separator: ",").compactMap({ Int($0) }) {

@@ -61,7 +61,7 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
 /// Everything shared — validation, code generation, compilation, fusion, timing — happens before
 /// this call, so a backend holds only what differs (how the iteration set is split). A group of
 /// more than one loop is fused (see ``LoopGroup``): the backend runs every loop on a block before
-/// the next block.
+/// the next block. Loops that assemble a ``Mat`` run the same way everywhere and do not come here.
 package protocol BackendExecutor: Sendable {
   func execute(_ group: LoopGroup) throws(OP2Error)
 }

@@ -29,9 +29,13 @@ package struct LoopGroup {
     var global = false
 
     mutating func add(_ arg: Arg) {
-      writes = writes || arg.access.writes
-      indirect = indirect || arg.map != nil || arg.matrix != nil
-      global = global || arg.isGlobal
+      formUnion(Use(writes: arg.access.writes, indirect: arg.map != nil || arg.matrix != nil, global: arg.isGlobal))
+    }
+
+    mutating func formUnion(_ other: Use) {
+      writes = writes || other.writes
+      indirect = indirect || other.indirect
+      global = global || other.global
     }
   }
 
@@ -45,6 +49,8 @@ package struct LoopGroup {
   package var set: Set { loops[0].set }
   /// Block size of the fused schedule: the first loop's.
   package var blockSize: Int { loops[0].blockSize }
+  /// Elements per call of each wrapper: a block when loops are fused, else everything at once.
+  package var tileSize: Int { loops.count > 1 ? blockSize : .max }
   /// The name in timing reports: the kernel names joined by `+`, a run of one kernel as `name×n`.
   package var name: String {
     guard loops.count > 1 else { return loops[0].kernel.name }
@@ -76,9 +82,7 @@ package struct LoopGroup {
     guard sharesDirectData else { return false }
     loops.append(loop)
     wrappers.append(wrapper)
-    uses.merge(next) { a, b in
-      Use(writes: a.writes || b.writes, indirect: a.indirect || b.indirect, global: a.global || b.global)
-    }
+    for (id, use) in next { uses[id, default: Use()].formUnion(use) }
     return true
   }
 
@@ -88,13 +92,11 @@ package struct LoopGroup {
     return uses
   }
 
-  /// Calls `body` with consecutive sub-ranges of `range` of at most `tile` elements, or with the
-  /// whole range at once when `fused` is false (a single loop needs no tiling).
-  package static func forEachTile(of range: Range<Int>, tile: Int, fused: Bool, _ body: (Range<Int>) -> Void) {
-    guard fused else { return body(range) }
+  /// Calls `body` with consecutive sub-ranges of `range` of at most `tile` elements.
+  package static func forEachTile(of range: Range<Int>, tile: Int, _ body: (Range<Int>) -> Void) {
     var start = range.lowerBound
     while start < range.upperBound {
-      let end = min(start + tile, range.upperBound)
+      let end = range.upperBound - start > tile ? start + tile : range.upperBound
       body(start..<end)
       start = end
     }

@@ -100,7 +100,13 @@ package final class Runtime: @unchecked Sendable {
   private func run(_ group: LoopGroup) {
     let start = ContinuousClock.now
     do {
-      try executor.execute(group)
+      // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
+      // runs on the calling thread (such loops are never fused).
+      if group.loops[0].assemblesMatrices {
+        group.loops[0].runAssembly(group.wrappers[0])
+      } else {
+        try executor.execute(group)
+      }
     } catch {
       preconditionFailure("parLoop \"\(group.name)\": \(error)")
     }

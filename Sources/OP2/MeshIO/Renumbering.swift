@@ -86,13 +86,19 @@ public enum Renumbering {
   /// (`order[new] = old`; `nil` means the identity): how far apart neighbours are.
   public static func bandwidth(offsets: [Int], neighbours: [Int32], order: [Int32]? = nil) -> Int {
     let n = offsets.count - 1
-    var newIndex = Array(0..<n)
-    if let order { for (new, old) in order.enumerated() { newIndex[Int(old)] = new } }
+    let newIndex = order.map(inverse) ?? (0..<Int32(n)).map { $0 }
     var result = 0
     for v in 0..<n {
-      for k in offsets[v]..<offsets[v + 1] { result = max(result, abs(newIndex[v] - newIndex[Int(neighbours[k])])) }
+      for k in offsets[v]..<offsets[v + 1] { result = max(result, Int(abs(newIndex[v] - newIndex[Int(neighbours[k])]))) }
     }
     return result
+  }
+
+  /// The inverse of a permutation: `inverse(order)[old] = new` for `order[new] = old`.
+  static func inverse(_ order: [Int32]) -> [Int32] {
+    var newIndex = [Int32](repeating: 0, count: order.count)
+    for (new, old) in order.enumerated() { newIndex[Int(old)] = Int32(new) }
+    return newIndex
   }
 
   /// The graph on `count` vertices with an edge between the two entries of each pair in `pairs`
@@ -126,6 +132,16 @@ extension OP2Grid {
     case shuffled(seed: UInt64)
   }
 
+  /// The graph of cells that share an interior edge, in the compressed form of ``Renumbering``.
+  public var cellGraph: (offsets: [Int], neighbours: [Int32]) { Renumbering.graph(count: cellCount, pairs: edgeCells) }
+
+  /// The largest difference between the numbers of two cells that share an interior edge: small
+  /// when the grid is numbered with locality.
+  public var cellBandwidth: Int {
+    let graph = cellGraph
+    return Renumbering.bandwidth(offsets: graph.offsets, neighbours: graph.neighbours)
+  }
+
   /// The same grid with its cells, nodes, edges and boundary edges numbered in another order.
   ///
   /// Only numbers change: every cell keeps its nodes in counter-clockwise order and every edge its
@@ -133,7 +149,7 @@ extension OP2Grid {
   public func renumbered(_ ordering: Ordering) -> OP2Grid {
     switch ordering {
     case .reverseCuthillMcKee:
-      let graph = Renumbering.graph(count: cellCount, pairs: edgeCells)
+      let graph = cellGraph
       let cells = Renumbering.reverseCuthillMcKee(offsets: graph.offsets, neighbours: graph.neighbours)
       return permuted(cellOrder: cells)
     case .shuffled(let seed):
@@ -148,8 +164,7 @@ extension OP2Grid {
   /// nodes in order of first use by the renumbered cells (unused nodes last), edges by their
   /// lower then higher new cell, boundary edges by their new cell.
   private func permuted(cellOrder: [Int32]) -> OP2Grid {
-    var newCell = [Int32](repeating: 0, count: cellCount)
-    for (new, old) in cellOrder.enumerated() { newCell[Int(old)] = Int32(new) }
+    let newCell = Renumbering.inverse(cellOrder)
     var nodeOrder: [Int32] = []
     nodeOrder.reserveCapacity(nodeCount)
     var seen = [Bool](repeating: false, count: nodeCount)
@@ -171,10 +186,7 @@ extension OP2Grid {
 
   /// The grid with every entity numbered by its order (`order[new] = old`, each a permutation).
   private func permuted(cells: [Int32], nodes: [Int32], edges: [Int32], bedges: [Int32]) -> OP2Grid {
-    var newNode = [Int32](repeating: 0, count: nodeCount)
-    for (new, old) in nodes.enumerated() { newNode[Int(old)] = Int32(new) }
-    var newCell = [Int32](repeating: 0, count: cellCount)
-    for (new, old) in cells.enumerated() { newCell[Int(old)] = Int32(new) }
+    let newNode = Renumbering.inverse(nodes), newCell = Renumbering.inverse(cells)
     /// Rows of `values` (`width` per entity) in `order`, each entry relabelled by `relabel`.
     func rows(_ values: [Int32], width: Int, order: [Int32], relabel: [Int32]?) -> [Int32] {
       var out = [Int32]()

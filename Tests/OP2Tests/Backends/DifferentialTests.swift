@@ -135,8 +135,8 @@ struct DifferentialTests {
       for size in [1, 16, 17, 500, 3001] {
         let from = Set(size: size, name: "from")
         let map = try Map(from: from, to: to, arity: 3, values: (0..<(size * 3)).map { _ in Int32.random(in: 0..<50, using: &rng) }, name: "m")
-        let conflicts = ThreadedExecutor.conflicts(of: try ParLoop(
-          kernel: Kernel(code: "void k(double **a) { }", name: "k"), set: from, args: [Dat<Double>(to ** 1)(.inc, map)]))
+        let conflicts = ThreadedExecutor.conflicts(of: [try ParLoop(
+          kernel: Kernel(code: "void k(double **a) { }", name: "k"), set: from, args: [Dat<Double>(to ** 1)(.inc, map)])])
         let plan = Plan(setSize: size, blockSize: 16, conflicts: conflicts)
         #expect(plan.checkInvariants().isEmpty, "size \(size): \(plan.checkInvariants())")
       }

@@ -9,11 +9,8 @@ package struct SequentialExecutor: BackendExecutor {
   package init() {}
 
   package func execute(_ group: LoopGroup) throws(OP2Error) {
-    if group.loops.count == 1, group.loops[0].assemblesMatrices {
-      return group.loops[0].runAssembly(group.wrappers[0])
-    }
     let launches = group.loops.map { LaunchArguments($0) }
-    LoopGroup.forEachTile(of: 0..<group.set.size, tile: group.blockSize, fused: launches.count > 1) { tile in
+    LoopGroup.forEachTile(of: 0..<group.set.size, tile: group.tileSize) { tile in
       for (launch, wrapper) in zip(launches, group.wrappers) { launch.call(wrapper, range: tile) }
     }
   }

@@ -16,8 +16,9 @@ import Foundation
 ///
 /// A set of at most one block runs on the calling thread, as the sequential backend runs it.
 ///
-/// Loops with ``Mat`` arguments run on the calling thread, whole set at once (PETSc's insertion
-/// is not thread-safe), so their results equal the sequential backend's exactly.
+/// Loops with ``Mat`` arguments never reach a backend: the runtime runs them on the calling thread,
+/// whole set at once (PETSc's insertion is not thread-safe), so their results equal the
+/// sequential backend's exactly.
 ///
 /// The counterpart of PyOP2's `openmp` backend and OP2's `op_openmp`.
 package struct ThreadedExecutor: BackendExecutor {
@@ -30,22 +31,18 @@ package struct ThreadedExecutor: BackendExecutor {
   package func execute(_ group: LoopGroup) throws(OP2Error) {
     let size = group.set.size
     guard size > 0 else { return }
-    // PETSc's MatSetValues is not thread-safe: loops that assemble a Mat run on one thread.
-    if group.loops.count == 1, group.loops[0].assemblesMatrices {
-      return group.loops[0].runAssembly(group.wrappers[0])
-    }
     // One block's worth of work (airfoil's 2800 boundary edges) is not worth waking a thread.
     if size <= group.blockSize { return try SequentialExecutor().execute(group) }
     let launches = group.loops.map { ThreadLaunches($0, threads: threads) }
     let box = LaunchBox(launches, wrappers: group.wrappers)
-    let tile = group.blockSize, fused = group.loops.count > 1
+    let tile = group.tileSize
     let conflicts = Self.conflicts(of: group.loops)
     if conflicts.isEmpty {
       let threads = self.threads
       let chunk = (size + threads - 1) / threads
       DispatchQueue.concurrentPerform(iterations: threads) { t in
         let range = min(size, t * chunk)..<min(size, (t + 1) * chunk)
-        LoopGroup.forEachTile(of: range, tile: tile, fused: fused) { box.call(thread: t, range: $0) }
+        LoopGroup.forEachTile(of: range, tile: tile) { box.call(thread: t, range: $0) }
       }
     } else {
       let misses = Self.plans.misses
@@ -90,9 +87,6 @@ package struct ThreadedExecutor: BackendExecutor {
                           targetSize: map.to.size, indices: indices?.sorted())
     }
   }
-
-  /// The maps one loop writes through; see ``conflicts(of:)-([ParLoop])``.
-  static func conflicts(of loop: ParLoop) -> [PlanConflict] { conflicts(of: [loop]) }
 }
 
 /// One loop's argument vectors, one per thread, with reductions redirected to per-thread slots.
