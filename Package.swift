@@ -83,6 +83,13 @@ let package = Package(
       path: "Benchmarks/OP2Bench",
       swiftSettings: swiftSettings
     ),
+    // The MPI tests: scenarios every rank runs, started under mpirun by Tests/AppTests/MPITests.swift.
+    .executableTarget(
+      name: "op2-mpi-tests",
+      dependencies: ["OP2"],
+      path: "Tests/MPIScenarios",
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "OP2Tests",
       dependencies: [

@@ -9,6 +9,12 @@ package protocol _ArgData: AnyObject, Sendable {
   var storage: _UnsafeDatBuffer { get }
   /// The set the data lives on; `nil` for a ``Global``.
   var set: Set? { get }
+  /// The halo state of a Dat; nil for Globals and Mats.
+  var halo: _HaloState? { get }
+}
+
+extension _ArgData {
+  package var halo: _HaloState? { nil }
 }
 
 /// One argument of a ``parLoop(_:over:_:)-(Kernel,Set,Arg...)`` call: data, access mode and, for

@@ -10,6 +10,7 @@ extension Dat {
   /// The pointer must not escape `body`.
   public func withUnsafeMutableBufferPointer<R, E: Error>(_ body: (UnsafeMutableBufferPointer<T>) throws(E) -> R) throws(E) -> R {
     Runtime.current.prepareHostAccess(to: self, writing: true)
+    haloState.markStale()
     let typed = storage.typed(T.self)
     return try body(UnsafeMutableBufferPointer(start: typed.baseAddress, count: dataSet.count))
   }

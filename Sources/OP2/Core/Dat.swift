@@ -16,18 +16,22 @@
 /// ```
 ///
 /// The corresponding PyOP2 class is `op2.Dat`; in OP2, `op_dat` from `op_decl_dat`.
-public final class Dat<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unchecked Sendable {
+public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertible, @unchecked Sendable {
   /// The set and dimension.
   public let dataSet: DataSet
   /// The name used in messages and timing output.
   public let name: String
-  package let storage: _UnsafeDatBuffer
+  /// This rank's values, halo included (`set.totalSize * dim`); replaced only by partitioning.
+  package private(set) var storage: _UnsafeDatBuffer
+  /// Whether the halo copy is current.
+  package let haloState = _HaloState()
 
   /// Creates a zero-initialised Dat.
   public init(_ dataSet: DataSet, name: String? = nil) {
     self.dataSet = dataSet
     self.name = name ?? "dat_\(dataSet.set.name)"
-    storage = _UnsafeDatBuffer(byteCount: dataSet.count * MemoryLayout<T>.stride)
+    storage = _UnsafeDatBuffer(byteCount: dataSet.storedCount * MemoryLayout<T>.stride)
+    DistributedRegistry.shared.register(self)
   }
 
   /// Creates a Dat holding `values`.
@@ -52,7 +56,8 @@ public final class Dat<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unchec
     storage.copyBytes(from: other.storage)
   }
 
-  /// The values, flat and row-major by element.
+  /// The values, flat and row-major by element: this rank's owned elements (every element
+  /// without MPI; see ``Set/size``). ``gatheredData()`` returns the whole Dat on every rank.
   ///
   /// Reading runs the queued loops that write this Dat and returns a copy. Setting replaces
   /// every value after running the queued loops that use this Dat.
@@ -75,12 +80,14 @@ public final class Dat<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unchec
     }
     Runtime.current.prepareHostAccess(to: self, writing: true)
     storage.store(values)
+    haloState.markStale()
   }
 
   /// Sets every value to zero (after the queued loops that use this Dat run).
   public func zero() {
     Runtime.current.prepareHostAccess(to: self, writing: true)
     storage.zero()
+    haloState.markStale()
   }
 
   /// A direct argument: the kernel receives `T *` pointing at this element's `dim` values.
@@ -103,5 +110,10 @@ public final class Dat<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unchec
   package var dim: Int { dataSet.dim }
   package var elementSize: Int { MemoryLayout<T>.stride }
   package var set: Set? { dataSet.set }
+  package var halo: _HaloState? { haloState }
+  package func replaceStorage(_ storage: _UnsafeDatBuffer) {
+    self.storage = storage
+    haloState.markStale()
+  }
   public var description: String { "Dat<\(T.self)>(\"\(name)\", \(dataSet))" }
 }

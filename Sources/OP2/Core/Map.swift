@@ -19,10 +19,11 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   public let arity: Int
   /// The name used in messages.
   public let name: String
-  package let storage: _UnsafeDatBuffer
+  package private(set) var storage: _UnsafeDatBuffer
   /// The entries as a Swift array too: plans and partitioners read them without copying, and
-  /// since maps never change, the array and ``storage`` always agree.
-  private let entries: [Int32]
+  /// since maps never change (but for partitioning, which replaces both), the array and
+  /// ``storage`` always agree.
+  private var entries: [Int32]
 
   /// Creates a map, validating its shape and every entry.
   ///
@@ -30,20 +31,28 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   ///   - from: The source set.
   ///   - to: The target set.
   ///   - arity: Entries per source element (at least 1).
-  ///   - values: `from.size * arity` indices into `to`, row-major by source element.
+  ///   - values: `from.size * arity` indices into `to`, row-major by source element. For a set
+  ///     declared in blocks (``Set/init(globalSize:localSize:name:)``) these are this rank's rows,
+  ///     and the indices are global indices of `to` (`0..<to.globalSize`).
   ///   - name: A name for messages.
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for an arity below 1,
   ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `values` has the wrong length,
-  ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` for an entry outside `to`.
+  ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` for an entry outside `to`,
+  ///   ``OP2Error/declaredAfterPartitioning(object:set:)`` when either set is already distributed
+  ///   (declare Maps before ``OP2/partition(primary:map:method:)``).
   public init<S: Sequence>(from: Set, to: Set, arity: Int, values: S, name: String? = nil) throws(OP2Error)
   where S.Element: BinaryInteger {
     let name = name ?? "map_\(from.name)_to_\(to.name)"
     guard arity >= 1 else { throw .invalidSize(object: "Map \"\(name)\"", what: "arity (at least 1)", value: arity) }
+    for set in [from, to] where set.isDistributed {
+      throw .declaredAfterPartitioning(object: "Map \"\(name)\"", set: set.name)
+    }
+    let targetSize = to.globalSize
     var converted = [Int32]()
     converted.reserveCapacity(from.size * arity)
     for (entry, v) in values.enumerated() {
-      guard v >= 0, v < to.size else {
-        throw .mapValueOutOfRange(map: name, entry: entry, value: Int(v), targetSet: to.name, targetSize: to.size)
+      guard v >= 0, v < targetSize else {
+        throw .mapValueOutOfRange(map: name, entry: entry, value: Int(v), targetSet: to.name, targetSize: targetSize)
       }
       converted.append(Int32(truncatingIfNeeded: v))
     }
@@ -58,9 +67,20 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     storage = _UnsafeDatBuffer(byteCount: converted.count * 4)
     storage.store(converted)
     entries = converted
+    DistributedRegistry.shared.register(self)
   }
 
-  /// The map's entries, row-major by source element (no copy is made).
+  /// Replaces the entries (partitioning renumbers them to local indices).
+  package func replaceValues(_ values: [Int32]) {
+    let buffer = _UnsafeDatBuffer(byteCount: values.count * 4)
+    buffer.store(values)
+    storage = buffer
+    entries = values
+  }
+
+  /// The map's entries, row-major by source element (no copy is made). After partitioning: one
+  /// row per element of `from` that this rank executes (`from.executedSize`), in local indices
+  /// of `to`.
   public var values: [Int32] { entries }
 
   /// A single slot of the map, for arguments that pass one entry per element (`map[0]`).

@@ -5,13 +5,14 @@
 ///
 ///     parLoop "res_calc", argument 7 (res via pecell[0]): pecell maps to cells but res is defined on nodes
 ///
-/// A rejected call leaves every Dat, Global, Map and cache entry as it was.
+/// A rejected call leaves every Dat, Global, Map and cache entry as it was. Errors are `Codable`,
+/// so that under MPI the rank that finds a problem can hand the very same error to every rank.
 ///
 /// The corresponding PyOP2 exceptions live in `pyop2.exceptions` (`MapValueError`,
 /// `DataTypeError`, `CompilationError`, ...); OP2-Common aborts with `op_printf` messages instead.
-public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
+public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertible {
   /// Where in a `parLoop` call a problem was found.
-  public struct ArgumentLocation: Equatable, Sendable {
+  public struct ArgumentLocation: Equatable, Sendable, Codable {
     /// The kernel's name, which names the loop.
     public var loop: String
     /// 1-based position of the argument in the `parLoop` call.
@@ -85,6 +86,23 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
   /// A file in the disk cache could not be written.
   case cacheWriteFailed(path: String, reason: String)
 
+  // MARK: Distribution (MPI)
+
+  /// A Map (or other object) was declared on a set that is already distributed; declare it
+  /// before ``OP2/partition(primary:map:method:)``.
+  case declaredAfterPartitioning(object: String, set: String)
+  /// A set declared in blocks (``Set/init(globalSize:localSize:name:)``) was used before
+  /// ``OP2/partition(primary:map:method:)`` distributed it.
+  case notPartitioned(operation: String, set: String)
+  /// The input of partitioning is invalid: `reason` says what and where (found on `rank`).
+  case invalidPartitionInput(rank: Int, reason: String)
+  /// A graph partitioner (PT-Scotch, METIS) reported an error.
+  case partitionerFailed(method: String, reason: String)
+  /// Partitioning found Sparsities or Mats built on the sets it would distribute.
+  case partitionAfterMatrices(sparsity: String)
+  /// A rank number outside `0..<rankCount` was given.
+  case invalidRank(operation: String, rank: Int, rankCount: Int)
+
   // MARK: Configuration and files
 
   /// An environment variable or configuration value is invalid.
@@ -144,6 +162,18 @@ public enum OP2Error: Error, Equatable, Sendable, CustomStringConvertible {
       return "could not load compiled wrapper \(path): \(reason)"
     case let .cacheWriteFailed(path, reason):
       return "could not write cache entry \(path): \(reason)"
+    case let .declaredAfterPartitioning(object, set):
+      return "\(object): set \(set) is already distributed; declare Maps before OP2.partition"
+    case let .notPartitioned(operation, set):
+      return "\(operation): set \(set) is declared in blocks and not partitioned yet; call OP2.partition first"
+    case let .invalidPartitionInput(rank, reason):
+      return "OP2.partition: \(reason) (found on rank \(rank))"
+    case let .partitionerFailed(method, reason):
+      return "OP2.partition: the \(method) partitioner failed: \(reason)"
+    case let .partitionAfterMatrices(sparsity):
+      return "OP2.partition: Sparsity \"\(sparsity)\" was built on sets that partitioning would distribute; build Sparsities and Mats after OP2.partition"
+    case let .invalidRank(operation, rank, rankCount):
+      return "\(operation): rank \(rank) is outside 0..<\(rankCount)"
     case let .invalidConfiguration(variable, value, expected):
       return "\(variable)=\"\(value)\" is invalid: expected \(expected)"
     case let .malformedMeshFile(path, line, expected, found):

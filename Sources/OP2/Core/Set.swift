@@ -14,10 +14,15 @@ import Synchronization
 /// import OP2, so that code reads like PyOP2's `op2.Set`. Write `Swift.Set<Int>` where you need
 /// the standard one. The corresponding PyOP2 class is `op2.Set`; in OP2, `op_set` from `op_decl_set`.
 public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
-  /// The number of elements.
-  public let size: Int
+  /// The number of elements this rank owns: every element without MPI or before
+  /// ``OP2/partition(primary:map:method:)``, this rank's part after it (PyOP2's `Set.size`).
+  public var size: Int { layout.owned }
   /// The name used in messages and timing output.
   public let name: String
+  /// How the elements lie on this rank; replaced only by partitioning, when no loop is queued.
+  package private(set) var layout: SetLayout
+  /// The halo, neighbours and numbering after partitioning; nil for a set that is not distributed.
+  package private(set) var distribution: _SetDistribution?
 
   /// Creates a set of `size` elements.
   ///
@@ -27,8 +32,9 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// - Precondition: `size >= 0`. Use ``init(checkedSize:name:)`` to get a thrown error instead.
   public init(size: Int, name: String? = nil) {
     precondition(size >= 0, "Set \(name ?? "?"): size must not be negative, got \(size)")
-    self.size = size
+    layout = SetLayout(whole: size)
     self.name = name ?? "set_\(Set.counter.add(1, ordering: .relaxed).newValue)"
+    DistributedRegistry.shared.register(self)
   }
 
   /// Creates a set, throwing for a negative size.
@@ -42,6 +48,11 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   }
 
   private static let counter = Atomic<Int>(0)
+
+  package func install(layout: SetLayout, distribution: _SetDistribution?) {
+    self.layout = layout
+    self.distribution = distribution
+  }
 
   public static func == (lhs: Set, rhs: Set) -> Bool { lhs === rhs }
   public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
@@ -68,6 +79,8 @@ public struct DataSet: Hashable, Sendable, CustomStringConvertible {
 
   /// The total number of values: `set.size * dim`.
   public var count: Int { self.set.size * dim }
+  /// Values stored on this rank, halo included: `set.totalSize * dim`.
+  package var storedCount: Int { self.set.totalSize * dim }
   public var description: String { "\(self.set.name)**\(dim)" }
 }
 

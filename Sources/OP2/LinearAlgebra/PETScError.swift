@@ -13,7 +13,7 @@
 ///   print(operation, error.message)
 /// }
 /// ```
-public struct PETScError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct PETScError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
   /// The raw `PetscErrorCode`.
   public let rawValue: Int32
   /// PETSc's generic text for the code, such as `Argument out of range`.

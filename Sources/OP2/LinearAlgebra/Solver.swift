@@ -22,7 +22,7 @@
 public final class Solver: CustomStringConvertible, @unchecked Sendable {
   /// Why a Krylov solve stopped: PETSc's `KSPConvergedReason` (positive: converged; negative:
   /// diverged).
-  public struct ConvergedReason: Hashable, Sendable, CustomStringConvertible {
+  public struct ConvergedReason: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The raw `KSPConvergedReason` value.
     public let rawValue: Int32
     /// Creates a reason from its raw value.
