@@ -1,6 +1,8 @@
-/// Where loops run.
+/// What runs a rank's share of each loop: the node executor (PyOP2's backend).
 ///
-/// Choose with ``OP2/configure(backend:lazy:)`` or the environment variable `OP2_BACKEND`
+/// Independent of how loops are *distributed*: a process started by `mpirun` runs its part of
+/// every distributed set with the backend chosen here, so `mpirun -n 2` with `.threaded(threads: 2)`
+/// is two ranks of two threads each (see ``OP2/distribution``). Choose with ``OP2/configure(backend:lazy:)`` or the environment variable `OP2_BACKEND`
 /// (`sequential`, `threaded`; `OP2_THREADS` sets the thread count). Every backend runs the same
 /// generated range wrapper; they differ only in how they split the iteration set.
 ///
@@ -56,14 +58,31 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
   }
 }
 
-/// The one protocol a backend implements: launch validated loops' compiled wrappers.
+/// The one protocol a node executor implements: launch validated loops' compiled wrappers over a
+/// range of the iteration set.
 ///
-/// Everything shared — validation, code generation, compilation, fusion, timing — happens before
-/// this call, so a backend holds only what differs (how the iteration set is split). A group of
-/// more than one loop is fused (see ``LoopGroup``): the backend runs every loop on a block before
-/// the next block. Loops that assemble a ``Mat`` run the same way everywhere and do not come here.
+/// Everything shared — validation, code generation, compilation, fusion, timing, and the
+/// distribution layer's halo exchanges and reductions across ranks — happens around this call,
+/// so an executor holds only what differs (how a range is split among threads). A group of more
+/// than one loop is fused (see ``LoopGroup``): the executor runs every loop on a block before the
+/// next block. Loops that assemble a ``Mat`` run the same way everywhere and do not come here.
 package protocol BackendExecutor: Sendable {
-  func execute(_ group: LoopGroup) throws(OP2Error)
+  /// Runs every loop of `group` on the elements in `range`.
+  func execute(_ group: LoopGroup, range: Range<Int>, context: ExecutionContext) throws(OP2Error)
+}
+
+/// What an executor may need from the runtime that runs it, passed down rather than looked up.
+package struct ExecutionContext: Sendable {
+  /// Check every new plan's invariants (``OP2/Configuration/checkPlans``).
+  package var checkPlans: Bool
+  /// Records a new plan's construction time and shape in the timing report.
+  package var recordPlan: @Sendable (_ loop: String, _ seconds: Double, _ colours: Int, _ blocks: Int) -> Void
+
+  package init(checkPlans: Bool = false,
+              recordPlan: @escaping @Sendable (String, Double, Int, Int) -> Void = { _, _, _, _ in }) {
+    self.checkPlans = checkPlans
+    self.recordPlan = recordPlan
+  }
 }
 
 package enum ProcessorCount {

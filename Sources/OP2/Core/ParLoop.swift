@@ -43,6 +43,9 @@ package final class ParLoop: @unchecked Sendable {
     guard parameters.parameters.count == args.count else {
       throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count)
     }
+    for s in [set] + args.compactMap(\.data.set) + args.compactMap(\.map?.to) where s.layout.declaredInBlocks {
+      throw .notPartitioned(operation: "parLoop \"\(kernel.name)\"", set: s.name)
+    }
     var descriptors: [LoopSignature.ArgumentDescriptor] = []
     descriptors.reserveCapacity(args.count)
     for (i, arg) in args.enumerated() {

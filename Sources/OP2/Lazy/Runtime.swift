@@ -49,6 +49,14 @@ package final class Runtime: @unchecked Sendable {
     configuredLock.withLock { configured = runtime }
   }
 
+  /// Runs the queued loops of every runtime this thread can reach: the current one, the
+  /// configured one and the shared one (before data moves between ranks, and at exit).
+  package static func flushEverywhere() {
+    current.flushAll()
+    configuredLock.withLock { configured }?.flushAll()
+    shared.flushAll()
+  }
+
   /// Registered on the first deferred loop: at normal process exit, run what is still queued, so
   /// that no pending work is dropped silently (a kernel may have effects beyond its data, such as
   /// printing). Compile errors cannot surface here: wrappers are compiled when the loop is recorded.
@@ -57,6 +65,8 @@ package final class Runtime: @unchecked Sendable {
       Runtime.shared.flushAll()
       Runtime.configuredLock.withLock { Runtime.configured }?.flushAll()
     }
+    // Under MPI, finalisation may come first (it was set up earlier): it runs them too.
+    MPIEnvironment.addFinalizer { Runtime.flushEverywhere() }
   }()
 
   /// Queued items at which the next loop first runs everything queued.
@@ -97,15 +107,22 @@ package final class Runtime: @unchecked Sendable {
     return wrapper
   }
 
+  /// Runs a group: the distribution decides which ranges of the set run (all of it in one
+  /// process; core, owned and exec halo of a distributed set, around its halo exchanges and
+  /// reductions), the node executor runs each range.
   private func run(_ group: LoopGroup) {
     let start = ContinuousClock.now
+    let context = executionContext
+    let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
       // runs on the calling thread (such loops are never fused).
       if group.loops[0].assemblesMatrices {
-        group.loops[0].runAssembly(group.wrappers[0])
+        traffic = try DistributedLoop.run(group) { range in group.loops[0].runAssembly(group.wrappers[0], range: range) }
       } else {
-        try executor.execute(group)
+        traffic = try DistributedLoop.run(group) { (range) throws(OP2Error) in
+          try executor.execute(group, range: range, context: context)
+        }
       }
     } catch {
       preconditionFailure("parLoop \"\(group.name)\": \(error)")
@@ -113,8 +130,18 @@ package final class Runtime: @unchecked Sendable {
     let seconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
     lock.withLock {
       timings.record(name: group.name, seconds: seconds, bytes: group.bytesMoved)
+      if traffic.exchanges > 0 {
+        timings.recordHalo(name: group.name, seconds: traffic.haloSeconds, bytes: traffic.haloBytes, exchanges: traffic.exchanges)
+      }
       counters.loopsExecuted += group.loops.count
       if group.loops.count > 1 { counters.loopsFused += group.loops.count }
+    }
+  }
+
+  /// What executors get from this runtime.
+  private var executionContext: ExecutionContext {
+    ExecutionContext(checkPlans: configuration.checkPlans) { [weak self] loop, seconds, colours, blocks in
+      self?.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
     }
   }
 

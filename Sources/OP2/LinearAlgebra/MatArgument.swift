@@ -42,7 +42,7 @@ extension ParLoop {
   /// holding the PETSc lock. Every backend runs such loops this way, because PETSc's
   /// `MatSetValues` is not thread-safe; Global reductions then go straight into the Global, as
   /// on the sequential backend.
-  package func runAssembly(_ wrapper: CompiledWrapper) {
-    PETSc.lock.withLock { LaunchArguments(self).call(wrapper, range: 0..<set.size) }
+  package func runAssembly(_ wrapper: CompiledWrapper, range: Range<Int>) {
+    PETSc.lock.withLock { LaunchArguments(self).call(wrapper, range: range) }
   }
 }

@@ -136,6 +136,11 @@ package final class _SparsityStorage: Sendable {
     }
   }
 
+  /// The sparsities alive now.
+  package static func live() -> [_SparsityStorage] {
+    cache.withLock { table in table.values.compactMap(\.value) }
+  }
+
   /// Counting sort of every (row, column) pair by row, then sort and deduplicate each row.
   private static func build(rowCount: Int, maps: [MapPair]) -> ([Int32], [Int32]) {
     var counts = [Int](repeating: 0, count: rowCount + 1)

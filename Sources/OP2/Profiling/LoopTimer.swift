@@ -9,6 +9,12 @@ package struct LoopTimings: Sendable {
     package var planSeconds = 0.0
     package var colours = 0
     package var blocks = 0
+    /// Time spent packing, posting, waiting for and unpacking halo exchanges.
+    package var haloSeconds = 0.0
+    /// Bytes this rank sent in halo exchanges.
+    package var haloBytes = 0
+    /// Halo exchanges (one per Dat per loop run).
+    package var haloExchanges = 0
   }
   package private(set) var entries: [Entry] = []
   private var index: [String: Int] = [:]
@@ -18,6 +24,13 @@ package struct LoopTimings: Sendable {
     entries[i].count += 1
     entries[i].seconds += seconds
     entries[i].bytes += bytes
+  }
+
+  package mutating func recordHalo(name: String, seconds: Double, bytes: Int, exchanges: Int) {
+    let i = slot(name)
+    entries[i].haloSeconds += seconds
+    entries[i].haloBytes += bytes
+    entries[i].haloExchanges += exchanges
   }
 
   package mutating func recordPlan(name: String, seconds: Double, colours: Int, blocks: Int) {

@@ -8,9 +8,9 @@
 package struct SequentialExecutor: BackendExecutor {
   package init() {}
 
-  package func execute(_ group: LoopGroup) throws(OP2Error) {
+  package func execute(_ group: LoopGroup, range: Range<Int>, context: ExecutionContext) throws(OP2Error) {
     let launches = group.loops.map { LaunchArguments($0) }
-    LoopGroup.forEachTile(of: 0..<group.set.size, tile: group.tileSize) { tile in
+    LoopGroup.forEachTile(of: range, tile: group.tileSize) { tile in
       for (launch, wrapper) in zip(launches, group.wrappers) { launch.call(wrapper, range: tile) }
     }
   }

@@ -97,7 +97,7 @@ extension Plan {
         for ((position, conflict), slots) in zip(group, slotLists) {
           for e in blockRange(b) {
             for s in slots {
-              let t = Int(conflict.values[e * conflict.arity + s])
+              let t = Int(conflict.target(element: e, slot: s))
               // Blocks of one owner run one after another, so only different owners conflict.
               if writerColour[t] == colour && writer[t] != b && owner(ofBlock: writer[t]) != owner(ofBlock: b) {
                 let other = writer[t]
@@ -121,7 +121,7 @@ extension Plan {
   private func checkEntries(_ group: [(offset: Int, element: PlanConflict)], _ report: inout ViolationReport) -> Bool {
     var readable = true
     for (position, conflict) in group {
-      guard conflict.arity > 0, conflict.values.count >= setSize * conflict.arity else {
+      guard conflict.arity > 0, conflict.values.count >= (conflict.firstElement + setSize) * conflict.arity else {
         report.add(
           "conflict \(position) has \(conflict.values.count) entries and arity \(conflict.arity); "
             + "\(setSize) elements need \(setSize * max(conflict.arity, 1))")
@@ -136,7 +136,7 @@ extension Plan {
       }
       for e in 0..<setSize {
         for s in slots {
-          let t = conflict.values[e * conflict.arity + s]
+          let t = conflict.target(element: e, slot: s)
           if t < 0 || Int(t) >= conflict.targetSize {
             report.add(
               "conflict \(position): element \(e), slot \(s) maps to \(t), outside 0..<\(conflict.targetSize)")

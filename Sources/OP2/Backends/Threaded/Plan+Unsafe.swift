@@ -3,10 +3,10 @@
 
 extension Plan {
   /// Traps unless every written entry lies in the target set.
-  static func validate(_ conflict: PlanConflict, slots: [Int], setSize: Int) {
+  static func validate(_ conflict: PlanConflict, rows: [Int32], slots: [Int], setSize: Int) {
     let arity = conflict.arity
     let size = UInt32(clamping: conflict.targetSize)
-    let bad: Int? = conflict.values.withUnsafeBufferPointer { v in
+    let bad: Int? = rows.withUnsafeBufferPointer { v in
       if slots.count == arity {
         for i in 0..<(setSize * arity) where UInt32(bitPattern: v[i]) >= size { return i }
       } else {
@@ -18,7 +18,7 @@ extension Plan {
     }
     if let bad {
       preconditionFailure(
-        "Plan: map entry \(bad) is \(conflict.values[bad]), outside the target set of size \(conflict.targetSize)")
+        "Plan: map entry \(bad) is \(rows[bad]), outside the target set of size \(conflict.targetSize)")
     }
   }
 

@@ -26,18 +26,23 @@ package struct PlanConflict: Hashable, Sendable {
   package var targetSize: Int
   /// The map slots that are written; `nil` means all slots (a whole-map argument).
   package var indices: [Int]?
+  /// The map row of the plan's element 0: a plan over elements `first ..< first + setSize` of a
+  /// loop (the core, or the rest, of a distributed set) reads rows from `first` on.
+  package var firstElement: Int
 
-  package init(mapID: ObjectIdentifier, values: [Int32], arity: Int, targetSize: Int, indices: [Int]? = nil) {
+  package init(mapID: ObjectIdentifier, values: [Int32], arity: Int, targetSize: Int, indices: [Int]? = nil,
+               firstElement: Int = 0) {
     self.mapID = mapID
     self.values = values
     self.arity = arity
     self.targetSize = targetSize
     self.indices = indices
+    self.firstElement = firstElement
   }
 
   package static func == (lhs: PlanConflict, rhs: PlanConflict) -> Bool {
     lhs.mapID == rhs.mapID && lhs.arity == rhs.arity && lhs.targetSize == rhs.targetSize
-      && lhs.indices == rhs.indices
+      && lhs.indices == rhs.indices && lhs.firstElement == rhs.firstElement
   }
 
   package func hash(into hasher: inout Hasher) {
@@ -45,6 +50,16 @@ package struct PlanConflict: Hashable, Sendable {
     hasher.combine(arity)
     hasher.combine(targetSize)
     hasher.combine(indices)
+    hasher.combine(firstElement)
+  }
+
+  /// The target of the plan's element `e` through `slot`.
+  @inline(__always)
+  package func target(element e: Int, slot: Int) -> Int32 { values[(firstElement + e) * arity + slot] }
+
+  /// The rows of the plan's elements `0..<setSize`, from `firstElement` on.
+  package func rows(count setSize: Int) -> [Int32] {
+    firstElement == 0 ? values : Array(values[(firstElement * arity)..<((firstElement + setSize) * arity)])
   }
 
   /// The written slots: ascending, without repeats; every slot when `indices` is nil.
@@ -218,15 +233,16 @@ package final class Plan: Sendable {
       precondition(conflict.arity > 0, "Plan: map arity must be positive, got \(conflict.arity)")
       precondition(conflict.targetSize >= 0, "Plan: target set size must not be negative")
       precondition(
-        conflict.values.count >= setSize * conflict.arity,
-        "Plan: map has \(conflict.values.count) entries, needs \(setSize) × \(conflict.arity)")
+        conflict.values.count >= (conflict.firstElement + setSize) * conflict.arity,
+        "Plan: map has \(conflict.values.count) entries, needs \(conflict.firstElement + setSize) × \(conflict.arity)")
       let written = conflict.writtenSlots
       precondition(
         written.allSatisfy { (0..<conflict.arity).contains($0) },
         "Plan: map slots \(written) outside 0..<\(conflict.arity)")
       if let i = merged.firstIndex(where: { $0.mapID == conflict.mapID }) {
         precondition(
-          merged[i].arity == conflict.arity && merged[i].targetSize == conflict.targetSize,
+          merged[i].arity == conflict.arity && merged[i].targetSize == conflict.targetSize
+            && merged[i].firstElement == conflict.firstElement,
           "Plan: two conflicts name the same map with different shapes")
         slots[i] = Array(Swift.Set(slots[i] + written)).sorted()
       } else {
@@ -238,7 +254,8 @@ package final class Plan: Sendable {
     var maskSize = 0
     var list: [Access] = []
     for (conflict, written) in zip(merged, slots) where !written.isEmpty && setSize > 0 {
-      validate(conflict, slots: written, setSize: setSize)
+      let rows = conflict.rows(count: setSize)
+      validate(conflict, rows: rows, slots: written, setSize: setSize)
       let offset: Int
       if let known = offsets.first(where: { $0.size == conflict.targetSize }) {
         offset = known.offset
@@ -247,7 +264,7 @@ package final class Plan: Sendable {
         offsets.append((conflict.targetSize, offset))
         maskSize += conflict.targetSize
       }
-      list.append(Access(values: conflict.values, arity: conflict.arity, slots: written, maskOffset: offset))
+      list.append(Access(values: rows, arity: conflict.arity, slots: written, maskOffset: offset))
     }
     return (list, maskSize)
   }

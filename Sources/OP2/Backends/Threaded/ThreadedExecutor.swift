@@ -28,37 +28,40 @@ package struct ThreadedExecutor: BackendExecutor {
   /// Plans are cached by iteration set size, block size and the maps written through.
   package static let plans = PlanCache()
 
-  package func execute(_ group: LoopGroup) throws(OP2Error) {
-    let size = group.set.size
+  package func execute(_ group: LoopGroup, range: Range<Int>, context: ExecutionContext) throws(OP2Error) {
+    let size = range.count, first = range.lowerBound
     guard size > 0 else { return }
     // One block's worth of work (airfoil's 2800 boundary edges) is not worth waking a thread.
-    if size <= group.blockSize { return try SequentialExecutor().execute(group) }
+    if size <= group.blockSize { return try SequentialExecutor().execute(group, range: range, context: context) }
     let launches = group.loops.map { ThreadLaunches($0, threads: threads) }
     let box = LaunchBox(launches, wrappers: group.wrappers)
     let tile = group.tileSize
-    let conflicts = Self.conflicts(of: group.loops)
+    let conflicts = Self.conflicts(of: group.loops, firstElement: first)
     if conflicts.isEmpty {
       let threads = self.threads
       let chunk = (size + threads - 1) / threads
       DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let range = min(size, t * chunk)..<min(size, (t + 1) * chunk)
-        LoopGroup.forEachTile(of: range, tile: tile) { box.call(thread: t, range: $0) }
+        let part = (first + min(size, t * chunk))..<(first + min(size, (t + 1) * chunk))
+        LoopGroup.forEachTile(of: part, tile: tile) { box.call(thread: t, range: $0) }
       }
     } else {
       let misses = Self.plans.misses
       let plan = Self.plans.plan(setSize: size, blockSize: group.blockSize, conflicts: conflicts, owners: threads)
       if Self.plans.misses != misses {
-        if Runtime.current.configuration.checkPlans {
+        if context.checkPlans {
           let violations = plan.checkInvariants()
           precondition(violations.isEmpty, "plan of \(group.name) is invalid:\n" + violations.joined(separator: "\n"))
         }
-        Runtime.current.recordPlan(loop: group.name, seconds: plan.constructionTime, colours: plan.colourCount, blocks: plan.blockCount)
+        context.recordPlan(group.name, plan.constructionTime, plan.colourCount, plan.blockCount)
       }
       // Each thread runs its own blocks of a colour in order; colours run one after another.
       let threads = self.threads
       for colour in 0..<plan.colourCount {
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-          for b in plan.blocks(ofColour: colour, owner: t) { box.call(thread: t, range: plan.blockRange(b)) }
+          for b in plan.blocks(ofColour: colour, owner: t) {
+            let r = plan.blockRange(b)
+            box.call(thread: t, range: (first + r.lowerBound)..<(first + r.upperBound))
+          }
         }
       }
     }
@@ -66,7 +69,7 @@ package struct ThreadedExecutor: BackendExecutor {
   }
 
   /// The maps the loops write through, with the slots written, one entry per map.
-  static func conflicts(of loops: [ParLoop]) -> [PlanConflict] {
+  static func conflicts(of loops: [ParLoop], firstElement: Int = 0) -> [PlanConflict] {
     var order: [Map] = []
     var slots: [ObjectIdentifier: [Int]?] = [:]
     for arg in loops.lazy.flatMap(\.args) where !arg.isGlobal && arg.access.writes {
@@ -84,7 +87,7 @@ package struct ThreadedExecutor: BackendExecutor {
       PlanRegistry.retain(map)
       let indices = slots[ObjectIdentifier(map)]!
       return PlanConflict(mapID: ObjectIdentifier(map), values: map.values, arity: map.arity,
-                          targetSize: map.to.size, indices: indices?.sorted())
+                          targetSize: map.to.totalSize, indices: indices?.sorted(), firstElement: firstElement)
     }
   }
 }

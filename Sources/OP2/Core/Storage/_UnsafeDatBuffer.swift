@@ -53,3 +53,20 @@ public final class _UnsafeDatBuffer: @unchecked Sendable {
     baseAddress.copyMemory(from: other.baseAddress, byteCount: min(byteCount, other.byteCount))
   }
 }
+
+extension _UnsafeDatBuffer {
+  /// `count` bytes from `offset`, copied into an array.
+  package func loadBytes(offset: Int, count: Int) -> [UInt8] {
+    precondition(offset >= 0 && count >= 0 && offset + count <= byteCount, "_UnsafeDatBuffer: byte range out of bounds")
+    return Array(UnsafeRawBufferPointer(start: baseAddress + offset, count: count))
+  }
+
+  /// Copies `bytes` into the storage at `offset`.
+  package func storeBytes(_ bytes: [UInt8], offset: Int) {
+    precondition(offset >= 0 && offset + bytes.count <= byteCount, "_UnsafeDatBuffer: byte range out of bounds")
+    bytes.withUnsafeBytes { src in
+      guard let s = src.baseAddress else { return }
+      (baseAddress + offset).copyMemory(from: s, byteCount: bytes.count)
+    }
+  }
+}

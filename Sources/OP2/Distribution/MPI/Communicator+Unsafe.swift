@@ -95,10 +95,11 @@ package final class Communicator: @unchecked Sendable {
   /// The reduction of one value over all ranks, on every rank.
   package func allreduce<T: MPIReducible>(_ value: T, _ op: Reduction) -> T { allreduce([value], op)[0] }
 
-  /// In place: `buffer`'s `count` values of `T` become their reduction over all ranks.
-  package func allreduceInPlace<T: MPIReducible>(_ buffer: _UnsafeDatBuffer, count: Int, as _: T.Type, _ op: Reduction) {
+  /// In place: `buffer`'s first `count` values, of the MPI datatype `typeCode` (see
+  /// ``MPIReducible``), become their reduction over all ranks.
+  package func allreduceInPlace(_ buffer: _UnsafeDatBuffer, count: Int, typeCode: Int32, _ op: Reduction) {
     guard count > 0 else { return }
-    MPI_Allreduce(op2shim_mpi_in_place(), buffer.baseAddress, Int32(count), op2shim_mpi_type(T.mpiTypeCode),
+    MPI_Allreduce(op2shim_mpi_in_place(), buffer.baseAddress, Int32(count), op2shim_mpi_type(typeCode),
                   op2shim_mpi_op(op.rawValue), handle)
   }
 
