@@ -52,6 +52,9 @@ extension Airfoil {
     @Option(help: "Threads for the threaded backend (default: OP2_THREADS, else one per core).")
     var threads: Int?
 
+    @Option(help: "How to partition the mesh under mpirun: automatic, ptscotch, metis, geometric or block.")
+    var partitioner: String = "automatic"
+
     @Option(help: "Write the final solution (cell data q, pressure, Mach) to this .vtu file for ParaView.")
     var vtk: String?
 
@@ -61,6 +64,19 @@ extension Airfoil {
     func validate() throws {
       guard iterations >= 0 else { throw ValidationError("--iterations must not be negative") }
       if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+      guard ["automatic", "ptscotch", "metis", "geometric", "block"].contains(partitioner) else {
+        throw ValidationError("--partitioner must be automatic, ptscotch, metis, geometric or block")
+      }
+    }
+
+    func partitionMethod(_ sim: AirfoilSimulation) -> OP2.PartitionMethod {
+      switch partitioner {
+      case "ptscotch": return .ptscotch
+      case "metis": return .metis
+      case "geometric": return .geometric(coordinates: sim.x)
+      case "block": return .block
+      default: return .automatic
+      }
     }
 
     func run() throws {
@@ -70,9 +86,16 @@ extension Airfoil {
       let setup = ContinuousClock.now
       let grid = try mesh.load()
       let sim = try AirfoilSimulation(grid: grid)
+      try sim.partition(method: partitionMethod(sim))
+      if ProcessInfo.processInfo.environment["AIRFOIL_DEBUG_LAYOUT"] != nil {
+        for s in [sim.nodes, sim.edges, sim.bedges, sim.cells] {
+          print("rank \(OP2.rank) \(s.name): core \(s.coreSize) owned \(s.size) exec \(s.executedSize) total \(s.totalSize)")
+        }
+      }
       let setupSeconds = seconds(since: setup)
-      print("airfoil: \(grid.nodeCount) nodes, \(grid.cellCount) cells, \(grid.edgeCount) edges, \(grid.bedgeCount) bedges "
-            + "(\(mesh.grid ?? "built-in grid")); backend \(OP2.configuration.backend); setup \(format(setupSeconds, "%.2f")) s")
+      let ranks = OP2.rankCount > 1 ? " × \(OP2.rankCount) MPI ranks (\(partitioner) partition)" : ""
+      say("airfoil: \(grid.nodeCount) nodes, \(grid.cellCount) cells, \(grid.edgeCount) edges, \(grid.bedgeCount) bedges "
+          + "(\(mesh.grid ?? "built-in grid")); backend \(OP2.configuration.backend)\(ranks); setup \(format(setupSeconds, "%.2f")) s")
       let started = ContinuousClock.now
       var rms = 0.0
       for iter in 1...max(1, iterations) where iterations > 0 {
@@ -81,8 +104,7 @@ extension Airfoil {
         if iter % 100 == 0 {
           let elapsed = seconds(since: started)
           let eta = elapsed / Double(iter) * Double(iterations - iter)
-          print(String(format: " %4d  %10.5e", iter, rms) + (quiet ? "" : String(format: "   [%5.1f%%, %.1f s, eta %.1f s]", 100.0 * Double(iter) / Double(iterations), elapsed, eta)))
-          fflush(nil)
+          say(String(format: " %4d  %10.5e", iter, rms) + (quiet ? "" : String(format: "   [%5.1f%%, %.1f s, eta %.1f s]", 100.0 * Double(iter) / Double(iterations), elapsed, eta)))
         }
       }
       let runSeconds = seconds(since: started)
@@ -90,15 +112,16 @@ extension Airfoil {
         // OP2's airfoil checks its final rms against this reference for the standard grid.
         let reference = 0.0001060114637578
         let difference = abs(rms - reference) / reference
-        print(String(format: "final rms %.16e, OP2 reference %.16e, relative difference %.3e: %@", rms, reference, difference,
-                     difference < 1e-10 ? "PASSED" : "FAILED"))
+        say(String(format: "final rms %.16e, OP2 reference %.16e, relative difference %.3e: %@", rms, reference, difference,
+                   difference < 1e-10 ? "PASSED" : "FAILED"))
       }
       if let vtk { try writeVTK(sim, grid: grid, to: vtk) }
       if !quiet {
-        print("\n" + OP2.timingReport().description)
+        let report = OP2.timingReport()
+        say("\n" + report.description)
         let bytes = Double(sim.bytesPerIterationLowerBound) * Double(iterations)
-        print(String(format: "iterations: %.3f s (%.2f ms/iteration); memory-traffic floor %.1f MB/iteration; total wall time %.3f s",
-                     runSeconds, runSeconds / Double(max(iterations, 1)) * 1e3, bytes / Double(max(iterations, 1)) / 1e6, seconds(since: wall)))
+        say(String(format: "iterations: %.3f s (%.2f ms/iteration); memory-traffic floor %.1f MB/iteration; total wall time %.3f s",
+                   runSeconds, runSeconds / Double(max(iterations, 1)) * 1e3, bytes / Double(max(iterations, 1)) / 1e6, seconds(since: wall)))
       }
     }
   }
@@ -124,7 +147,8 @@ extension Airfoil {
 
 /// Writes q, pressure and Mach number per cell; reading `q` runs any queued loop first.
 func writeVTK(_ sim: AirfoilSimulation, grid: OP2Grid, to path: String) throws {
-  let q = sim.q.data
+  let q = sim.q.gatheredData()
+  guard OP2.rank == 0 else { return }
   let gm1 = AirfoilConstants.gm1, gam = AirfoilConstants.gam
   var pressure = [Double](repeating: 0, count: grid.cellCount)
   var mach = [Double](repeating: 0, count: grid.cellCount)
@@ -139,7 +163,14 @@ func writeVTK(_ sim: AirfoilSimulation, grid: OP2Grid, to path: String) throws {
     .init(name: "pressure", components: 1, values: pressure),
     .init(name: "mach", components: 1, values: mach),
   ])
-  print("wrote \(path)")
+  say("wrote \(path)")
+}
+
+/// Prints on rank 0 only (every rank computes the same rms), flushing at once.
+func say(_ text: String) {
+  guard OP2.rank == 0 else { return }
+  print(text)
+  fflush(nil)
 }
 
 func seconds(since start: ContinuousClock.Instant) -> Double {

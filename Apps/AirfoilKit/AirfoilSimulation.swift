@@ -65,7 +65,14 @@ public final class AirfoilSimulation {
   }
 
   /// The rms of the last iteration's second stage, `sqrt(Σ del² / ncell)` (runs what is queued).
-  public var currentRMS: Double { (rms.value[0] / Double(cells.size)).squareRoot() }
+  public var currentRMS: Double { (rms.value[0] / Double(cells.globalSize)).squareRoot() }
+
+  /// Distributes the mesh over the MPI ranks (OP2's `op_partition` in `airfoil_mpi`): cells are
+  /// partitioned on their graph through `pcell`, the other sets follow. Does nothing on one rank.
+  /// - Throws: ``OP2Error`` from partitioning.
+  public func partition(method: OP2.PartitionMethod = .automatic) throws {
+    try OP2.partition(primary: cells, map: pcell, method: method)
+  }
 
   /// Queues one iteration without reading its result: with lazy evaluation, iterations then run
   /// back to back, and the last `update` of one fuses with `save_soln` and `adt_calc` of the next.
@@ -93,7 +100,7 @@ public final class AirfoilSimulation {
   /// Bytes the five loops of one iteration must move at least (each Dat and map once per loop),
   /// the memory-traffic floor used in the benchmark report.
   public var bytesPerIterationLowerBound: Int {
-    let c = cells.size, e = edges.size, b = bedges.size, n = nodes.size
+    let c = cells.globalSize, e = edges.globalSize, b = bedges.globalSize, n = nodes.globalSize
     let saveSoln = c * 32 * 2
     let adtCalc = n * 16 + c * 16 + c * 32 + c * 8
     let resCalc = e * 8 + e * 8 + n * 16 + c * 32 + c * 8 + c * 32 * 2

@@ -11,7 +11,9 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
-  var environment = ProcessInfo.processInfo.environment
+  // This test process may have started MPI (PETSc's tests do, as a singleton), which leaves Open
+  // MPI's and PMIx's variables in its environment; a child must start afresh.
+  var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
   environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
   process.environment = environment
   let pipe = Pipe()

@@ -34,10 +34,10 @@ func expectClose(_ a: [Double], _ b: [Double], tolerance: Double, _ what: String
 }
 
 /// Runs `body`, expecting exactly `expected`.
-func expectError(_ expected: OP2Error, file: StaticString = #fileID, line: UInt = #line, _ body: () throws(OP2Error) -> Void) throws {
+func expectError(_ expected: OP2Error, file: StaticString = #fileID, line: UInt = #line, _ body: () throws -> Void) throws {
   do {
     try body()
-  } catch {
+  } catch let error as OP2Error {
     try expect(error == expected, "expected \(expected), got \(error)", file: file, line: line)
     return
   }

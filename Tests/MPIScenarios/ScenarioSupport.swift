@@ -7,4 +7,9 @@ enum ScenarioSupport {
     guard let world = MPIEnvironment.world else { return [message] }
     return world.allgather(Array(message.utf8)).map { String(decoding: $0, as: UTF8.self) }
   }
+
+  /// The sum over ranks.
+  static func sum(_ value: Int) -> Int { MPIEnvironment.world?.allreduce(value, .sum) ?? value }
+
+  static func barrier() { MPIEnvironment.world?.barrier() }
 }

@@ -7,11 +7,15 @@ import OP2
 //
 //     mpirun -n 3 --oversubscribe .build/debug/op2-mpi-tests [scenario ...]
 
-let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests
+let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests + Scenario.errors
+  + Scenario.compilation
+// These end the job on purpose (a rank fails); they run only when named.
+let jobEnders = Scenario.jobEnders
 
 let requested = Swift.Set(CommandLine.arguments.dropFirst())
-let selected = requested.isEmpty || requested == ["all"] ? scenarios : scenarios.filter { requested.contains($0.name) }
-let unknown = requested.subtracting(scenarios.map(\.name) + ["all"])
+let selected = requested.isEmpty || requested == ["all"]
+  ? scenarios : (scenarios + jobEnders).filter { requested.contains($0.name) }
+let unknown = requested.subtracting((scenarios + jobEnders).map(\.name) + ["all"])
 guard unknown.isEmpty else {
   print("unknown scenarios: \(unknown.sorted().joined(separator: ", "))")
   exit(2)

@@ -48,13 +48,16 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
       throw .declaredAfterPartitioning(object: "Map \"\(name)\"", set: set.name)
     }
     let targetSize = to.globalSize
+    // A rank holds only its rows of a set declared in blocks: their range is checked by
+    // partitioning, on every rank at once, so that every rank throws the same error.
+    let deferred = from.layout.declaredInBlocks || to.layout.declaredInBlocks
     var converted = [Int32]()
     converted.reserveCapacity(from.size * arity)
     for (entry, v) in values.enumerated() {
-      guard v >= 0, v < targetSize else {
+      guard deferred || (v >= 0 && v < targetSize) else {
         throw .mapValueOutOfRange(map: name, entry: entry, value: Int(v), targetSet: to.name, targetSize: targetSize)
       }
-      converted.append(Int32(truncatingIfNeeded: v))
+      converted.append(Int32(clamping: v))
     }
     guard converted.count == from.size * arity else {
       throw .valueCountMismatch(object: "Map \"\(name)\" (\(from.name) → \(to.name), arity \(arity))",

@@ -11,7 +11,7 @@ package final class Runtime: @unchecked Sendable {
   package let compiler: Compiler
   private let executor: any BackendExecutor
   private let lock = NSRecursiveLock()
-  private var wrappers: [LoopSignature: CompiledWrapper] = [:]
+  private var wrappers: [CacheKey: CompiledWrapper] = [:]
   private var queue = LoopQueue()
   private var timings = LoopTimings()
   private var counters = OP2.Statistics()
@@ -93,18 +93,44 @@ package final class Runtime: @unchecked Sendable {
   }
 
   /// The compiled wrapper of a loop, from memory, disk or the compiler.
+  ///
+  /// A loop over a distributed set is compiled collectively: on each node one rank compiles (or
+  /// finds the wrapper in the disk cache) while the node's other ranks wait, then they load it
+  /// from the cache — or compile it themselves if their cache directory is another one. A
+  /// compile error on the compiling rank is thrown on every rank of the node. Such loops keep
+  /// their own memory cache, so that every rank takes part in the same collective compiles
+  /// whatever else it ran alone.
   package func wrapper(for loop: ParLoop) throws(OP2Error) -> CompiledWrapper {
     lock.lock()
     defer { lock.unlock() }
-    if let known = wrappers[loop.signature] {
+    let node = loop.set.isDistributed ? MPIEnvironment.node : nil
+    let key = CacheKey(signature: loop.signature, collective: node != nil)
+    if let known = wrappers[key] {
       counters.memoryCacheHits += 1
       return known
     }
     let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code)
-    let wrapper = try compiler.load(source: generated.source, functionName: generated.functionName,
-                                    kernelName: loop.kernel.name)
-    wrappers[loop.signature] = wrapper
+    let load = { () throws(OP2Error) -> CompiledWrapper in
+      try self.compiler.load(source: generated.source, functionName: generated.functionName, kernelName: loop.kernel.name)
+    }
+    let wrapper: CompiledWrapper
+    if let node, node.size > 1 {
+      if let compiled = try ErrorAgreement.leaderRuns(on: node, load) {
+        wrapper = compiled
+      } else {
+        wrapper = try load()
+      }
+    } else {
+      wrapper = try load()
+    }
+    wrappers[key] = wrapper
     return wrapper
+  }
+
+  /// The memory cache's key: the signature, and whether the wrapper was loaded collectively.
+  private struct CacheKey: Hashable {
+    var signature: LoopSignature
+    var collective: Bool
   }
 
   /// Runs a group: the distribution decides which ranges of the set run (all of it in one
@@ -211,7 +237,8 @@ package final class Runtime: @unchecked Sendable {
     return TimingReport(
       rows: entries.map {
         .init(name: $0.name, count: $0.count, seconds: $0.seconds, bytes: $0.bytes, planSeconds: $0.planSeconds,
-              colours: $0.colours, blocks: $0.blocks)
+              colours: $0.colours, blocks: $0.blocks, haloSeconds: $0.haloSeconds, haloBytes: $0.haloBytes,
+              haloExchanges: $0.haloExchanges)
       },
       compileSeconds: compiler.statistics.compileSeconds)
   }

@@ -18,6 +18,12 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     public var colours: Int
     /// Blocks of the largest plan built for this loop.
     public var blocks: Int
+    /// Seconds spent in halo exchanges (packing, posting, waiting, unpacking); 0 without MPI.
+    public var haloSeconds: Double = 0
+    /// Bytes this rank sent in halo exchanges.
+    public var haloBytes: Int = 0
+    /// Halo exchanges (one per Dat per loop run).
+    public var haloExchanges: Int = 0
     /// Achieved bandwidth in GB/s (10^9 bytes per second).
     public var gigabytesPerSecond: Double { seconds > 0 ? Double(bytes) / seconds / 1e9 : 0 }
   }

@@ -143,13 +143,8 @@ package final class Decomposition {
 
   // MARK: Checks
 
-  /// Every rank's error (or nil) in; the first rank's error out, thrown on every rank alike.
   static func agree(_ local: OP2Error?, on communicator: Communicator) throws(OP2Error) {
-    let encoded: [UInt8] = local.flatMap { try? Array(JSONEncoder().encode($0)) } ?? []
-    let all = communicator.allgather(encoded)
-    guard let first = all.first(where: { !$0.isEmpty }) else { return }
-    if let error = try? JSONDecoder().decode(OP2Error.self, from: Data(first)) { throw error }
-    throw .invalidPartitionInput(rank: all.firstIndex { !$0.isEmpty } ?? 0, reason: "an error that could not be decoded")
+    try ErrorAgreement.agree(local, on: communicator)
   }
 
   private static func check(primary: Set, map: Map, method: OP2.PartitionMethod, primaryIndex: Int?, mapPiece: MapPiece?,
@@ -163,6 +158,14 @@ package final class Decomposition {
     }
     for p in pieces where p.set.layout.declaredInBlocks && p.block.globalSize != p.set.globalSize {
       return invalid("the blocks of set \(p.set.name) add up to \(p.block.globalSize) elements, but it was declared with globalSize \(p.set.globalSize)")
+    }
+    for m in maps where pieces[m.from].set.layout.declaredInBlocks || pieces[m.to].set.layout.declaredInBlocks {
+      let size = pieces[m.to].set.globalSize
+      if let bad = m.map.values.firstIndex(where: { $0 < 0 || Int($0) >= size }) {
+        let first = pieces[m.from].set.layout.declaredInBlocks ? pieces[m.from].block.local.lowerBound * m.arity : 0
+        return .mapValueOutOfRange(map: m.map.name, entry: first + bad, value: Int(m.map.values[bad]),
+                                   targetSet: pieces[m.to].set.name, targetSize: size)
+      }
     }
     for storage in _SparsityStorage.live() where pieces.contains(where: { $0.set === storage.rows.set || $0.set === storage.cols.set }) {
       return .partitionAfterMatrices(sparsity: storage.name)
