@@ -117,7 +117,7 @@ extension Airfoil {
       }
       if let vtk { try writeVTK(sim, grid: grid, to: vtk) }
       if !quiet {
-        let report = OP2.timingReport()
+        let report = OP2.gatheredTimingReport()
         say("\n" + report.description)
         let bytes = Double(sim.bytesPerIterationLowerBound) * Double(iterations)
         say(String(format: "iterations: %.3f s (%.2f ms/iteration); memory-traffic floor %.1f MB/iteration; total wall time %.3f s",

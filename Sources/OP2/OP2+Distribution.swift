@@ -1,9 +1,32 @@
+import Synchronization
+
 extension OP2 {
   /// This process's rank in the MPI job: 0 without MPI (PyOP2's `op2.MPI.comm.rank`).
   public static var rank: Int { MPIEnvironment.world?.rank ?? 0 }
 
   /// The number of ranks in the MPI job: 1 without MPI (`mpirun -n N` gives N).
   public static var rankCount: Int { MPIEnvironment.world?.size ?? 1 }
+
+  /// How loops are spread over processes: the distribution, independent of the node ``Backend``
+  /// that runs each process's share (so `mpirun -n 2` with `.threaded(threads: 2)` is MPI × threads).
+  public enum Distribution: Hashable, Sendable, CustomStringConvertible {
+    /// One process runs every loop on the whole of every set.
+    case singleProcess
+    /// `ranks` MPI processes; loops over partitioned sets run on each rank's part, with halo
+    /// exchanges and reductions across ranks (loops over sets not partitioned run replicated).
+    case mpi(ranks: Int)
+
+    public var description: String {
+      switch self {
+      case .singleProcess: return "single process"
+      case .mpi(let ranks): return "MPI, \(ranks) ranks"
+      }
+    }
+  }
+
+  /// The distribution in effect: MPI when the process was started by `mpirun` with more than one
+  /// rank, else a single process. Nothing to configure: a program runs unchanged under `mpirun`.
+  public static var distribution: Distribution { rankCount > 1 ? .mpi(ranks: rankCount) : .singleProcess }
 
   /// How ``partition(primary:map:method:)`` splits the primary set among the ranks.
   public enum PartitionMethod: Sendable {
@@ -63,6 +86,7 @@ extension OP2 {
     }
     let decomposition = try Decomposition(primary: primary, map: map, method: method, communicator: world.duplicate())
     try decomposition.run()
+    ReplicationNotice.partitioned.store(true, ordering: .relaxed)
     ThreadedExecutor.plans.removeAll()
   }
 
@@ -78,6 +102,23 @@ extension OP2 {
       if let bad = parts.firstIndex(where: { $0 != 0 }) {
         throw .invalidPartitionInput(rank: 0, reason: "partition entry \(bad) is \(parts[bad]), outside 0..<1 ranks")
       }
+    }
+  }
+}
+
+
+/// Says once, on rank 0, that a program started by `mpirun` runs loops on every rank over whole
+/// sets because it never partitioned them.
+package enum ReplicationNotice {
+  static let partitioned = Atomic<Bool>(false)
+  private static let said = Atomic<Bool>(false)
+
+  package static func check(_ loop: ParLoop) {
+    guard MPIEnvironment.launched, !loop.set.isDistributed, !partitioned.load(ordering: .relaxed),
+          let world = MPIEnvironment.world, world.size > 1, !said.exchange(true, ordering: .relaxed) else { return }
+    if world.rank == 0 {
+      print("swift-op2: \(world.size) MPI ranks, but nothing is partitioned: every rank runs every loop on the whole mesh "
+            + "(replicated). Call OP2.partition(primary:map:) to distribute the mesh.")
     }
   }
 }

@@ -52,6 +52,15 @@ struct MPITests {
     #expect(!output.contains("FAILED"), "output:\n\(output)")
   }
 
+  @Test("a program that never partitions runs replicated and says so once",
+        .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"))
+  func replicated() throws {
+    let (status, output, _) = try Self.mpi(2, ["replicated-without-partition"], seconds: 120)
+    #expect(status == 0, "status \(status):\n\(output)")
+    let notices = output.components(separatedBy: "nothing is partitioned").count - 1
+    #expect(notices == 1, "the notice appeared \(notices) times:\n\(output)")
+  }
+
   @Test("a rank that fails ends the job promptly, with its message",
         .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"),
         arguments: ["one-rank-exits-with-error", "one-rank-crashes"])

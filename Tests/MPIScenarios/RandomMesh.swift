@@ -96,12 +96,13 @@ final class MeshObjects {
   static let tally = Kernel(code: "void tally(int *c[3]) { c[0][0] += 1; c[1][0] += 2; c[2][0] += 3; }", name: "tally")
 
   /// A chain of loops with every access mode; data written in one iteration is read through
-  /// maps in the next, so halos go stale and must be refreshed.
+  /// maps in the next, so halos go stale and must be refreshed. `scale` and `spread` share `q`
+  /// directly and fuse; `spread` writes through a map, so the fused pair runs on the exec halo.
   func run(iterations: Int) throws {
     for _ in 0..<iterations {
       try parLoop(Self.scale, over: cells, q(.rw), s(.read))
-      try parLoop(Self.gather, over: cells, g(.write), x(.read, cellToNode))
       try parLoop(Self.spread, over: cells, v(.inc, cellToNode), q(.read))
+      try parLoop(Self.gather, over: cells, g(.write), x(.read, cellToNode))
       try parLoop(Self.move, over: nodes, x(.rw), v(.read))
       try parLoop(Self.flux, over: edges, q(.read, edgeToCell[0]), q(.read, edgeToCell[1]), x(.read, edgeToNode[1]),
                   r(.inc, edgeToCell[0]), r(.inc, edgeToCell[1]))

@@ -8,9 +8,9 @@ import OP2
 //     mpirun -n 3 --oversubscribe .build/debug/op2-mpi-tests [scenario ...]
 
 let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests + Scenario.errors
-  + Scenario.compilation
-// These end the job on purpose (a rank fails); they run only when named.
-let jobEnders = Scenario.jobEnders
+  + Scenario.compilation + Scenario.reports
+// These end the job on purpose (a rank fails) or need a fresh process; they run only when named.
+let jobEnders = Scenario.jobEnders + [Scenario.replicated]
 
 let requested = Swift.Set(CommandLine.arguments.dropFirst())
 let selected = requested.isEmpty || requested == ["all"]

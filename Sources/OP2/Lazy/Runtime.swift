@@ -79,6 +79,7 @@ package final class Runtime: @unchecked Sendable {
   /// Prepares `loop` (compiling its wrapper if needed) and runs it now or queues it.
   package func submit(_ loop: ParLoop) throws(OP2Error) {
     if let configurationError { throw configurationError }
+    ReplicationNotice.check(loop)
     let wrapper = try wrapper(for: loop)
     if configuration.lazy {
       Self.flushAtExit

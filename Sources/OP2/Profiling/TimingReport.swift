@@ -1,14 +1,19 @@
 /// A table of per-loop timings, like OP2's `op_timing_output`: loop name, number of calls, total
 /// time, time per call and the achieved bandwidth from the bytes each loop moves at least once
 /// (each Dat read and/or written once, each map read once; PyOP2 and OP2 count the same way).
+///
+/// Under MPI, ``OP2/timingReport()`` is this rank's, and ``OP2/gatheredTimingReport()`` combines
+/// every rank's: per loop the slowest rank's time (what the loop costs the job), the average over
+/// ranks, the bytes of all ranks, and the halo exchanges' time (slowest rank) and bytes (all ranks).
 public struct TimingReport: Sendable, CustomStringConvertible {
   /// One loop's row.
-  public struct Row: Sendable, Equatable {
+  public struct Row: Sendable, Equatable, Codable {
     /// The kernel's name.
     public var name: String
     /// Number of executions.
     public var count: Int
-    /// Total seconds spent executing (plans excluded).
+    /// Total seconds spent executing (plans excluded); in a report gathered over ranks, the
+    /// slowest rank's.
     public var seconds: Double
     /// Total bytes moved, by the estimate above.
     public var bytes: Int
@@ -24,6 +29,8 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     public var haloBytes: Int = 0
     /// Halo exchanges (one per Dat per loop run).
     public var haloExchanges: Int = 0
+    /// The average over ranks of the seconds spent executing (`seconds` on one rank).
+    public var averageSeconds: Double? = nil
     /// Achieved bandwidth in GB/s (10^9 bytes per second).
     public var gigabytesPerSecond: Double { seconds > 0 ? Double(bytes) / seconds / 1e9 : 0 }
   }
@@ -32,6 +39,15 @@ public struct TimingReport: Sendable, CustomStringConvertible {
   public var rows: [Row]
   /// Seconds spent compiling wrappers in this process.
   public var compileSeconds: Double
+  /// The ranks the report covers: 1 for one process's report.
+  public var ranks: Int = 1
+
+  /// A report of `rows`.
+  public init(rows: [Row], compileSeconds: Double, ranks: Int = 1) {
+    self.rows = rows
+    self.compileSeconds = compileSeconds
+    self.ranks = ranks
+  }
 
   /// The table as text.
   public var description: String {
@@ -50,19 +66,30 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     }
     // Fused groups have long names ("update+save_soln+adt_calc"): the first column fits them.
     let width = max(16, (rows.map(\.name.count).max() ?? 0) + 1)
-    let rule = String(repeating: "-", count: width + 60)
-    var lines = [pad("loop", width, left: true) + pad("count", 8) + pad("time (s)", 12) + pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10) + pad("colours", 9)]
+    let distributed = ranks > 1 || rows.contains { $0.haloExchanges > 0 }
+    let rule = String(repeating: "-", count: width + 60 + (distributed ? 36 : 0))
+    var header = pad("loop", width, left: true) + pad("count", 8) + pad(ranks > 1 ? "max (s)" : "time (s)", 12)
+    if distributed { header += pad("avg (s)", 12) }
+    header += pad("µs/call", 12) + pad("GB/s", 9) + pad("plan (s)", 10) + pad("colours", 9)
+    if distributed { header += pad("halo (s)", 10) + pad("halo KB/call", 14) }
+    var lines = [header]
     lines.append(rule)
     for r in rows {
-      lines.append(pad(r.name, width, left: true) + pad("\(r.count)", 8) + pad(fixed(r.seconds, 4), 12)
-                   + pad(fixed(r.count > 0 ? r.seconds / Double(r.count) * 1e6 : 0, 1), 12)
-                   + pad(fixed(r.gigabytesPerSecond, 2), 9) + pad(fixed(r.planSeconds, 4), 10)
-                   + pad(r.colours > 0 ? "\(r.colours)" : "-", 9))
+      var line = pad(r.name, width, left: true) + pad("\(r.count)", 8) + pad(fixed(r.seconds, 4), 12)
+      if distributed { line += pad(fixed(r.averageSeconds ?? r.seconds, 4), 12) }
+      line += pad(fixed(r.count > 0 ? r.seconds / Double(r.count) * 1e6 : 0, 1), 12)
+        + pad(fixed(r.gigabytesPerSecond, 2), 9) + pad(fixed(r.planSeconds, 4), 10)
+        + pad(r.colours > 0 ? "\(r.colours)" : "-", 9)
+      if distributed {
+        let perCall = r.count > 0 ? Double(r.haloBytes) / Double(r.count) / Double(ranks) / 1e3 : 0
+        line += pad(r.haloExchanges > 0 ? fixed(r.haloSeconds, 4) : "-", 10) + pad(r.haloExchanges > 0 ? fixed(perCall, 1) : "-", 14)
+      }
+      lines.append(line)
     }
     let total = rows.reduce(0) { $0 + $1.seconds }
     lines.append(rule)
     lines.append(pad("total", width, left: true) + pad("", 8) + pad(fixed(total, 4), 12))
-    lines.append("compile time: \(fixed(compileSeconds, 3)) s")
+    lines.append("compile time: \(fixed(compileSeconds, 3)) s" + (ranks > 1 ? "; \(ranks) ranks (halo KB/call: sent per rank)" : ""))
     return lines.joined(separator: "\n")
   }
 }
