@@ -55,7 +55,7 @@ extension Airfoil {
     @Option(help: "How to partition the mesh under mpirun: automatic, ptscotch, metis, geometric or block.")
     var partitioner: String = "automatic"
 
-    @Option(help: "Write the final solution (cell data q, pressure, Mach) to this .vtu file for ParaView.")
+    @Option(help: "Write the final solution (cell data q, pressure, Mach) for ParaView: a .vtu file, or under mpirun a .pvtu file with one piece per rank.")
     var vtk: String?
 
     @Flag(help: "Print only the rms table (no timings).")
@@ -146,23 +146,34 @@ extension Airfoil {
 }
 
 /// Writes q, pressure and Mach number per cell; reading `q` runs any queued loop first.
+///
+/// A `.pvtu` path writes one piece per rank (its owned cells) and the parallel file that lists
+/// them; a `.vtu` path writes one file, gathered on rank 0 under MPI.
 func writeVTK(_ sim: AirfoilSimulation, grid: OP2Grid, to path: String) throws {
+  let fields = { (q: [Double]) -> [VTKWriter.Field] in
+    let gm1 = AirfoilConstants.gm1, gam = AirfoilConstants.gam
+    let count = q.count / 4
+    var pressure = [Double](repeating: 0, count: count)
+    var mach = [Double](repeating: 0, count: count)
+    for c in 0..<count {
+      let r = q[4 * c], u = q[4 * c + 1] / r, v = q[4 * c + 2] / r
+      let p = gm1 * (q[4 * c + 3] - 0.5 * r * (u * u + v * v))
+      pressure[c] = p
+      mach[c] = ((u * u + v * v) / (gam * p / r)).squareRoot()
+    }
+    return [.init(name: "q", components: 4, values: q), .init(name: "pressure", components: 1, values: pressure),
+            .init(name: "mach", components: 1, values: mach)]
+  }
+  if path.hasSuffix(".pvtu") {
+    let cells = Array(sim.pcell.values.prefix(4 * sim.cells.size))
+    try VTKWriter.writeParallel(to: path, points: sim.x.localData(includingHalo: true), cells: cells, nodesPerCell: 4,
+                                cellData: fields(sim.q.data))
+    say("wrote \(path) and \(OP2.rankCount) piece\(OP2.rankCount == 1 ? "" : "s")")
+    return
+  }
   let q = sim.q.gatheredData()
   guard OP2.rank == 0 else { return }
-  let gm1 = AirfoilConstants.gm1, gam = AirfoilConstants.gam
-  var pressure = [Double](repeating: 0, count: grid.cellCount)
-  var mach = [Double](repeating: 0, count: grid.cellCount)
-  for c in 0..<grid.cellCount {
-    let r = q[4 * c], u = q[4 * c + 1] / r, v = q[4 * c + 2] / r
-    let p = gm1 * (q[4 * c + 3] - 0.5 * r * (u * u + v * v))
-    pressure[c] = p
-    mach[c] = ((u * u + v * v) / (gam * p / r)).squareRoot()
-  }
-  try VTKWriter.write(to: path, points: grid.x, cells: grid.cellNodes, nodesPerCell: 4, cellData: [
-    .init(name: "q", components: 4, values: q),
-    .init(name: "pressure", components: 1, values: pressure),
-    .init(name: "mach", components: 1, values: mach),
-  ])
+  try VTKWriter.write(to: path, points: grid.x, cells: grid.cellNodes, nodesPerCell: 4, cellData: fields(q))
   say("wrote \(path)")
 }
 

@@ -75,3 +75,23 @@ extension Dat {
     return whole
   }
 }
+
+extension Dat {
+  /// This rank's values: its owned elements' (``data``), or every local element's, halo
+  /// included (`set.totalSize * dim` values, in local order: see ``Set/globalIndices``).
+  ///
+  /// With `includingHalo`, a stale halo is refreshed first by an exchange with the neighbouring
+  /// ranks, so the call is then collective: every rank must make it. Runs the queued loops that
+  /// write the Dat first.
+  public func localData(includingHalo: Bool = false) -> [T] {
+    guard includingHalo, dataSet.set.distribution != nil else { return data }
+    Runtime.current.prepareHostAccess(to: self, writing: false)
+    if haloState.isStale, let exchange = HaloExchange(self) {
+      let requests = dataSet.set.distribution!.communicator.requests()
+      exchange.post(on: requests, tag: 0)
+      requests.wait()
+      exchange.finish()
+    }
+    return storage.load(T.self, count: dataSet.storedCount)
+  }
+}
