@@ -27,10 +27,16 @@ let package = Package(
                    providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
     .systemLibrary(name: "CPETSc", path: "Sources/CPETSc", pkgConfig: "PETSc",
                    providers: [.apt(["petsc-dev"])]),
+    // Graph partitioners for OP2.partition: PT-Scotch (parallel; its header needs mpi.h, whose
+    // include path comes from pkg-config "ompi") and METIS (serial, on rank 0).
+    .systemLibrary(name: "CPTScotch", path: "Sources/CPTScotch", pkgConfig: "ompi",
+                   providers: [.apt(["libptscotch-dev"])]),
+    .systemLibrary(name: "CMETIS", path: "Sources/CMETIS",
+                   providers: [.apt(["libmetis-dev"])]),
     // The library: data model, code generation, compilation/cache, backends, lazy queue, mesh I/O.
     .target(
       name: "OP2",
-      dependencies: ["CMPI", "CPETSc"],
+      dependencies: ["CMPI", "CPETSc", "CPTScotch", "CMETIS"],
       path: "Sources/OP2",
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("dl")]

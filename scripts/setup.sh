@@ -11,6 +11,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists PETSc 2>/dev/null || need+=(petsc-dev)
 pkg-config --exists ompi 2>/dev/null || need+=(libopenmpi-dev openmpi-bin)
 [ -e /usr/include/metis.h ] || need+=(libmetis-dev)
+# Graph partitioning (OP2.partition): PT-Scotch over Open MPI, and METIS (above).
+[ -e /usr/include/scotch/ptscotch.h ] || need+=(libptscotch-dev)
 
 if ((${#need[@]})); then
   echo "swift-op2 setup: installing ${need[*]}"

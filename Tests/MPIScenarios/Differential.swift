@@ -3,7 +3,8 @@ import OP2
 extension Scenario {
   /// Runs ``MeshObjects/run(iterations:)`` on the whole mesh on this rank (replicated), then on the
   /// partitioned mesh, and compares everything gathered back.
-  static func differential(_ name: String, backend: Backend, method: @escaping @Sendable (RandomMesh) -> OP2.PartitionMethod) -> Scenario {
+  static func differential(_ name: String, backend: Backend,
+                           method: @escaping @Sendable (RandomMesh, MeshObjects) -> OP2.PartitionMethod) -> Scenario {
     Scenario(name) {
       let mesh = RandomMesh(cells: 300, seed: 42)
       var config = OP2.Configuration()
@@ -18,7 +19,7 @@ extension Scenario {
       config.backend = backend
       try OP2.withConfiguration(config) {
         let objects = try MeshObjects(mesh)
-        try OP2.partition(primary: objects.cells, map: objects.cellToNode, method: method(mesh))
+        try OP2.partition(primary: objects.cells, map: objects.cellToNode, method: method(mesh, objects))
         try expect(objects.cells.isDistributed == (OP2.rankCount > 1), "cells distributed: \(objects.cells.isDistributed)")
         try objects.run(iterations: 3)
         let got = objects.results()
@@ -32,9 +33,12 @@ extension Scenario {
   }
 
   static let differentialTests: [Scenario] = [
-    differential("differential-sequential-given", backend: .sequential) { $0.randomParts(ranks: OP2.rankCount, seed: 5) },
-    differential("differential-sequential-block", backend: .sequential) { _ in .block },
-    differential("differential-threaded-given", backend: .threaded(threads: 2)) { $0.randomParts(ranks: OP2.rankCount, seed: 6) },
+    differential("differential-sequential-given", backend: .sequential) { mesh, _ in mesh.randomParts(ranks: OP2.rankCount, seed: 5) },
+    differential("differential-sequential-block", backend: .sequential) { _, _ in .block },
+    differential("differential-threaded-given", backend: .threaded(threads: 2)) { mesh, _ in mesh.randomParts(ranks: OP2.rankCount, seed: 6) },
+    differential("differential-sequential-ptscotch", backend: .sequential) { _, _ in .ptscotch },
+    differential("differential-threaded-metis", backend: .threaded(threads: 2)) { _, _ in .metis },
+    differential("differential-sequential-geometric", backend: .sequential) { _, objects in .geometric(coordinates: objects.x) },
   ]
 }
 

@@ -8,7 +8,7 @@ import OP2
 //     mpirun -n 3 --oversubscribe .build/debug/op2-mpi-tests [scenario ...]
 
 let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests + Scenario.errors
-  + Scenario.compilation + Scenario.reports
+  + Scenario.compilation + Scenario.reports + Scenario.partitioning
 // These end the job on purpose (a rank fails) or need a fresh process; they run only when named.
 let jobEnders = Scenario.jobEnders + [Scenario.replicated]
 

@@ -71,6 +71,13 @@ package final class Communicator: @unchecked Sendable {
 
   package func barrier() { MPI_Barrier(handle) }
 
+  /// Lends this communicator's `MPI_Comm` to `body`, for a C library that takes one (PT-Scotch's
+  /// `SCOTCH_dgraphInit`). Open MPI's `MPI_Comm` is a pointer, which Swift sees as an
+  /// `OpaquePointer`. `body` must neither free the handle nor keep it past its return.
+  package func withHandle<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+    try body(handle)
+  }
+
   /// Ends every process of the job (`MPI_Abort`) with `code`.
   package func abort(code: Int32) -> Never {
     MPI_Abort(handle, code)

@@ -112,11 +112,10 @@ package final class Decomposition {
     }
     let primaryIndex = position[ObjectIdentifier(primary)]
     let mapPiece = maps.first { $0.map === map }
-    try Self.agree(Self.check(primary: primary, map: map, method: method, primaryIndex: primaryIndex, mapPiece: mapPiece,
-                              pieces: pieces, maps: maps, dats: dats, rank: communicator.rank, ranks: communicator.size),
-                   on: communicator)
-    try Self.agree(Self.checkSameDeclarations(pieces: pieces, maps: maps, dats: dats, primary: primaryIndex!,
-                                              map: mapPiece!, communicator: communicator), on: communicator)
+    try communicator.agree(Self.check(primary: primary, map: map, method: method, primaryIndex: primaryIndex, mapPiece: mapPiece,
+                                      pieces: pieces, maps: maps, dats: dats, rank: communicator.rank, ranks: communicator.size))
+    try communicator.agree(Self.checkSameDeclarations(pieces: pieces, maps: maps, dats: dats, primary: primaryIndex!,
+                                                      map: mapPiece!, communicator: communicator))
     self.primary = primaryIndex!
     primaryMap = mapPiece!
   }
@@ -142,10 +141,6 @@ package final class Decomposition {
   }
 
   // MARK: Checks
-
-  static func agree(_ local: OP2Error?, on communicator: Communicator) throws(OP2Error) {
-    try ErrorAgreement.agree(local, on: communicator)
-  }
 
   private static func check(primary: Set, map: Map, method: OP2.PartitionMethod, primaryIndex: Int?, mapPiece: MapPiece?,
                             pieces: [Piece], maps: [MapPiece], dats: [DatPiece], rank: Int, ranks: Int) -> OP2Error? {

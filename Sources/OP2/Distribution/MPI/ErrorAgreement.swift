@@ -36,3 +36,21 @@ package enum ErrorAgreement {
     return result
   }
 }
+
+extension Communicator {
+  /// Turns an error found on some ranks into the same error on every rank (see
+  /// ``ErrorAgreement/agree(_:on:)``): collective, one allgather of a few hundred bytes at most.
+  ///
+  ///     var problem: OP2Error? = nil
+  ///     if localStatus != 0 { problem = .partitionerFailed(method: "PT-Scotch", reason: "…") }
+  ///     try communicator.agree(problem)   // every rank throws, or none does
+  package func agree(_ error: OP2Error?) throws(OP2Error) {
+    try ErrorAgreement.agree(error, on: self)
+  }
+
+  /// Whether every rank passed `true`: a logical AND over the ranks (`MPI_Allreduce` with
+  /// `MPI_MIN` over 0 and 1). Collective; costs one allreduce of one integer.
+  package func all(_ condition: Bool) -> Bool {
+    allreduce(Int32(condition ? 1 : 0), .min) == 1
+  }
+}
