@@ -7,7 +7,7 @@ import OP2
 //
 //     mpirun -n 3 --oversubscribe .build/debug/op2-mpi-tests [scenario ...]
 
-let scenarios: [Scenario] = Scenario.basics
+let scenarios: [Scenario] = Scenario.basics + Scenario.parallelMats
 
 let requested = Swift.Set(CommandLine.arguments.dropFirst())
 let selected = requested.isEmpty || requested == ["all"] ? scenarios : scenarios.filter { requested.contains($0.name) }

@@ -38,11 +38,31 @@ extension ParLoop {
   /// Whether the loop has a ``Mat`` argument.
   package var assemblesMatrices: Bool { args.contains { $0.matrix != nil } }
 
-  /// Runs a loop with Mat arguments: one wrapper call over the whole set on the calling thread,
-  /// holding the PETSc lock. Every backend runs such loops this way, because PETSc's
-  /// `MatSetValues` is not thread-safe; Global reductions then go straight into the Global, as
-  /// on the sequential backend.
-  package func runAssembly(_ wrapper: CompiledWrapper) {
-    PETSc.lock.withLock { LaunchArguments(self).call(wrapper, range: 0..<set.size) }
+  /// Runs a loop with Mat arguments on the calling thread, holding the PETSc lock. Every backend
+  /// runs such loops this way, because PETSc's `MatSetValues` is not thread-safe; Global
+  /// reductions then go straight into the Global, as on the sequential backend.
+  ///
+  /// The range defaults to every element this rank executes, `0..<set.executedSize`: owned
+  /// elements and the exec halo (OP2's redundant execution). An element of the exec halo touches
+  /// an owned node, and every element touching an owned row must run on the row's owner, which
+  /// then has all of the row's contributions without communication; what such an element adds to
+  /// rows owned elsewhere is dropped by PETSc (`MAT_IGNORE_OFF_PROC_ENTRIES`), as is its share of a
+  /// Global reduction (redirected to a scratch copy), which its owner counts. Without MPI the
+  /// range is `0..<set.size`.
+  ///
+  /// Every rank must call this for every assembly loop, even over no elements: a distributed Mat
+  /// switching between INC and WRITE flushes collectively here.
+  package func runAssembly(_ wrapper: CompiledWrapper, range: Range<Int>? = nil) {
+    let range = range ?? 0..<set.executedSize
+    let owned = set.size
+    PETSc.lock.withLock {
+      for arg in args { arg.matrix?.handle.prepareLoop(access: arg.access) }
+      LaunchArguments(self).call(wrapper, range: range.clamped(to: 0..<owned))
+      let halo = range.clamped(to: owned..<max(owned, range.upperBound))
+      guard !halo.isEmpty else { return }
+      let launch = LaunchArguments(self)
+      launch.discardReductions(of: self)
+      launch.call(wrapper, range: halo)
+    }
   }
 }
