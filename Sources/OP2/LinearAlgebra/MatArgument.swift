@@ -38,11 +38,23 @@ extension ParLoop {
   /// Whether the loop has a ``Mat`` argument.
   package var assemblesMatrices: Bool { args.contains { $0.matrix != nil } }
 
-  /// Runs a loop with Mat arguments: one wrapper call over the whole set on the calling thread,
-  /// holding the PETSc lock. Every backend runs such loops this way, because PETSc's
-  /// `MatSetValues` is not thread-safe; Global reductions then go straight into the Global, as
-  /// on the sequential backend.
+  /// Runs a loop with Mat arguments over `range` on the calling thread, holding the PETSc lock.
+  /// Every backend runs such loops this way, because PETSc's `MatSetValues` is not thread-safe;
+  /// Global reductions then go straight into the Global, as on the sequential backend.
+  ///
+  /// On a distributed set the runtime calls it for the owned elements and then the exec halo
+  /// (``DistributedLoop``, OP2's redundant execution): an element of the exec halo touches an
+  /// owned node, and every element touching an owned row runs on the row's owner, which then has
+  /// all of the row's contributions without communication; what such an element adds to rows
+  /// owned elsewhere is dropped by PETSc (`MAT_IGNORE_OFF_PROC_ENTRIES`), and its share of a
+  /// Global reduction is left out by the runtime, which reduces from the owned elements' values.
+  ///
+  /// Every rank calls this for every range of every assembly loop, even an empty one: a
+  /// distributed Mat switching between INC and WRITE flushes collectively here.
   package func runAssembly(_ wrapper: CompiledWrapper, range: Range<Int>) {
-    PETSc.lock.withLock { LaunchArguments(self).call(wrapper, range: range) }
+    PETSc.lock.withLock {
+      for arg in args { arg.matrix?.handle.prepareLoop(access: arg.access) }
+      LaunchArguments(self).call(wrapper, range: range)
+    }
   }
 }

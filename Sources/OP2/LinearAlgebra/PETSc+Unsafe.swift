@@ -12,12 +12,20 @@ package enum PETSc {
   /// Serialises all PETSc calls. Recursive, so that helpers may nest.
   static let lock = NSRecursiveLock()
 
-  /// `MPI_Init` (unless MPI is up), `PetscInitialize` without arguments and the quiet error
-  /// handler, once per process (Swift runs a static's initialiser exactly once, thread-safely).
+  /// MPI first (``MPIEnvironment/initialize()``: `MPI_Init_thread` with `MPI_THREAD_SERIALIZED`
+  /// unless it is up, and its orderly end at exit), then `PetscInitialize` without arguments and
+  /// the quiet error handler, once per process (Swift runs a static's initialiser exactly once,
+  /// thread-safely). `PetscFinalize` is registered to run at exit before `MPI_Finalize`.
   private static let initialisation: PETScError? = {
+    MPIEnvironment.initialize()
     let code = op2shim_petsc_initialize()
-    return code == 0 ? nil : error(code)
+    guard code == 0 else { return error(code) }
+    MPIEnvironment.addFinalizer { PETSc.lock.withLock { op2shim_petsc_finalize() } }
+    return nil
   }()
+
+  /// Whether PETSc objects may still be destroyed (PETSc started and not yet finalised at exit).
+  static var isRunning: Bool { op2shim_petsc_is_running() != 0 }
 
   /// Initialises PETSc on first use.
   /// - Throws: ``OP2Error/petsc(operation:_:)`` when MPI or PETSc fail to start.
@@ -61,56 +69,122 @@ func petsc(_ operation: @autoclosure () -> String, _ body: () -> PetscErrorCode)
   if code != 0 { throw .petsc(operation: operation(), PETSc.error(code)) }
 }
 
-/// Wraps `count` doubles of `storage` as a PETSc Vec for the duration of `body` (no copy), then
-/// destroys the Vec, even when `body` throws.
-private func withVec<R>(_ storage: _UnsafeDatBuffer, count: Int, blockSize: Int,
-                        _ body: (Vec?) throws(OP2Error) -> R) throws(OP2Error) -> R {
+/// Wraps a Dat's owned values as a PETSc Vec for the duration of `body` (no copy), then destroys
+/// the Vec, even when `body` throws: `VecCreateMPIWithArray` on the set's communicator for a
+/// distributed set, `VecCreateSeqWithArray` otherwise.
+private func withVec<R>(_ v: _VecStorage, _ body: (Vec?) throws(OP2Error) -> R) throws(OP2Error) -> R {
   var vec: Vec?
-  try petsc("VecCreateSeqWithArray") {
-    op2shim_vec_wrap(PetscInt(blockSize), PetscInt(count), storage.baseAddress.assumingMemoryBound(to: Double.self), &vec)
+  let array = v.storage.baseAddress.assumingMemoryBound(to: Double.self)
+  if let communicator = v.communicator {
+    try petsc("VecCreateMPIWithArray") {
+      op2shim_vec_wrap_mpi(communicator._handle, PetscInt(v.blockSize), PetscInt(v.count), PetscInt(v.globalCount), array, &vec)
+    }
+  } else {
+    try petsc("VecCreateSeqWithArray") { op2shim_vec_wrap(PetscInt(v.blockSize), PetscInt(v.count), array, &vec) }
   }
   defer { VecDestroy(&vec) }
   return try body(vec)
 }
 
-/// A Dat's storage seen as a Vec: what ``withVec`` needs.
+/// A Dat's storage seen as a Vec: what ``withVec`` needs. `count` values here (the owned ones),
+/// `globalCount` over all ranks, on `communicator` when the Dat's set is distributed.
 package struct _VecStorage {
   package var storage: _UnsafeDatBuffer
   package var count: Int
   package var blockSize: Int
-  package init(storage: _UnsafeDatBuffer, count: Int, blockSize: Int) {
+  package var communicator: Communicator?
+  package var globalCount: Int
+  package init(storage: _UnsafeDatBuffer, count: Int, blockSize: Int, communicator: Communicator? = nil, globalCount: Int? = nil) {
     self.storage = storage
     self.count = count
     self.blockSize = blockSize
+    self.communicator = communicator
+    self.globalCount = globalCount ?? count
   }
 }
 
 private func withOptionalVec<R>(_ v: _VecStorage?, _ body: (Vec?) throws(OP2Error) -> R) throws(OP2Error) -> R {
   guard let v else { return try body(nil) }
-  return try withVec(v.storage, count: v.count, blockSize: v.blockSize, body)
+  return try withVec(v, body)
 }
 
 // MARK: - Mat
 
 /// A PETSc matrix preallocated from a ``Sparsity``, with the insertion contexts generated
 /// wrappers call through. Destroys the matrix on deinit.
+///
+/// Sequential (`MATSEQAIJ` on `PETSC_COMM_SELF`) when the row set is not distributed; otherwise
+/// `MATMPIAIJ` on the sets' communicator, with local-to-global mappings over every local node, so
+/// that wrappers insert with local indices (`MatSetValuesLocal`) and rows owned elsewhere are
+/// dropped. Every collective call on a distributed Mat is made by every rank, in the same order.
 package final class _MatHandle: @unchecked Sendable {
   fileprivate var mat: CPETSc.Mat?
   private let state: UnsafeMutablePointer<op2shim_mat_state>
   /// [ADD_VALUES context, INSERT_VALUES context].
   private let contexts: UnsafeMutablePointer<op2shim_mat_context>
   package let name: String
+  /// The communicator of a distributed Mat; nil for a sequential one.
+  package let communicator: Communicator?
+  /// The insertion mode of the assembly loops run since the last assembly: the same on every
+  /// rank, because every rank runs every loop (even over no elements).
+  private var loopMode: Access?
 
   package init(sparsity: Sparsity, name: String) throws(OP2Error) {
     self.name = name
     let s = sparsity.storage
+    let rowSet = s.rows.set, colSet = s.cols.set
+    var distributed: Communicator?
+    if rowSet.distribution != nil || colSet.distribution != nil {
+      guard let rd = rowSet.distribution, let cd = colSet.distribution, rd.communicator === cd.communicator else {
+        throw .linearAlgebraMismatch(
+          operation: "Mat \(name)", object: "Sparsity \(sparsity.name)",
+          expected: "rows and columns both distributed on one communicator, or neither",
+          found: "rows on \(rowSet.name) \(rowSet.isDistributed ? "distributed" : "not distributed"), columns on \(colSet.name) \(colSet.isDistributed ? "distributed" : "not distributed")")
+      }
+      distributed = rd.communicator
+    }
+    communicator = distributed
     var created: CPETSc.Mat?
     try PETSc.locked { () throws(OP2Error) in
-      try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
-        try s.columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
-          try petsc("MatCreate (Mat \(name), \(sparsity.name))") {
-            op2shim_mat_create(PetscInt(s.rows.set.size), PetscInt(s.cols.set.size), PetscInt(s.rows.dim), PetscInt(s.cols.dim),
-                               rowptr.baseAddress, colidx.baseAddress, &created)
+      let operation = "MatCreate (Mat \(name), \(sparsity.name))"
+      if let comm = distributed {
+        let columns = s.contiguousColumns()
+        let rowNumbers = rowSet.distribution!.contiguousNumbers(owned: rowSet.size).map { PetscInt($0) }
+        let colNumbers = colSet.distribution!.contiguousNumbers(owned: colSet.size).map { PetscInt($0) }
+        try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
+          try columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
+            try rowNumbers.withUnsafeBufferPointer { (rn) throws(OP2Error) in
+              try colNumbers.withUnsafeBufferPointer { (cn) throws(OP2Error) in
+                try petsc(operation) {
+                  op2shim_mat_create_mpi(comm._handle, PetscInt(rowSet.size), PetscInt(colSet.size),
+                                         PetscInt(rowSet.globalSize), PetscInt(colSet.globalSize),
+                                         PetscInt(s.rows.dim), PetscInt(s.cols.dim), rowptr.baseAddress, colidx.baseAddress,
+                                         PetscInt(rn.count), rn.baseAddress, PetscInt(cn.count), cn.baseAddress, &created)
+                }
+              }
+            }
+          }
+        }
+        // PETSc numbers rows by rank from the local sizes; the sets' contiguous numbering must
+        // be that one, or local-to-global mappings would send values to the wrong rows.
+        var first: PetscInt = 0, end: PetscInt = 0, firstColumn: PetscInt = 0
+        try petsc("MatGetOwnershipRange") { MatGetOwnershipRange(created, &first, &end) }
+        try petsc("MatGetOwnershipRangeColumn") { MatGetOwnershipRangeColumn(created, &firstColumn, &end) }
+        let offsets = (rowSet.distribution!.numberingOffset, colSet.distribution!.numberingOffset)
+        guard Int(first) == offsets.0 * s.rows.dim, Int(firstColumn) == offsets.1 * s.cols.dim else {
+          MatDestroy(&created)
+          throw .linearAlgebraMismatch(
+            operation: "Mat \(name)", object: "the contiguous numbering of \(rowSet.name) and \(colSet.name)",
+            expected: "numbering offsets \(Int(first) / s.rows.dim) and \(Int(firstColumn) / s.cols.dim) (the owned sizes of the lower ranks)",
+            found: "\(offsets.0) and \(offsets.1)")
+        }
+      } else {
+        try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
+          try s.columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
+            try petsc(operation) {
+              op2shim_mat_create(PetscInt(rowSet.size), PetscInt(colSet.size), PetscInt(s.rows.dim), PetscInt(s.cols.dim),
+                                 rowptr.baseAddress, colidx.baseAddress, &created)
+            }
           }
         }
       }
@@ -128,43 +202,77 @@ package final class _MatHandle: @unchecked Sendable {
   }
 
   deinit {
-    PETSc.lock.withLock { _ = MatDestroy(&mat) }
+    PETSc.lock.withLock { if PETSc.isRunning { _ = MatDestroy(&mat) } }
     contexts.deinitialize(count: 2)
     contexts.deallocate()
     state.deinitialize(count: 1)
     state.deallocate()
   }
 
-  /// The block a generated wrapper's Mat argument points at: the insertion function, the
-  /// context for `access` (INC adds, WRITE inserts) and the column map's entries.
+  /// The block a generated wrapper's Mat argument points at: the insertion function (local
+  /// indices for a distributed Mat), the context for `access` (INC adds, WRITE inserts) and the
+  /// column map's entries.
   package func launchBlock(access: Access, colMap: Map) -> _UnsafeDatBuffer {
     let block = _UnsafeDatBuffer(byteCount: 3 * MemoryLayout<UnsafeMutableRawPointer>.stride)
     let slots = block.baseAddress.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-    slots[0] = unsafeBitCast(op2shim_mat_add_pointer(), to: UnsafeMutableRawPointer?.self)
+    let insert = communicator == nil ? op2shim_mat_add_pointer() : op2shim_mat_add_local_pointer()
+    slots[0] = unsafeBitCast(insert, to: UnsafeMutableRawPointer?.self)
     slots[1] = UnsafeMutableRawPointer(contexts + (access == .write ? 1 : 0))
     slots[2] = colMap.storage.baseAddress
     return block
   }
 
+  /// Called by every rank before an assembly loop inserts with `access`, holding the lock: a
+  /// distributed Mat gets the flush that separates INC from WRITE here, collectively, rather than
+  /// in the insertion callback, which a rank with no elements would never reach.
+  package func prepareLoop(access: Access) {
+    guard communicator != nil else { return }
+    if let previous = loopMode, previous != access {
+      let code = op2shim_mat_flush(mat, state)
+      if code != 0, state.pointee.error == 0 { op2shim_mat_record_error(state, code) }
+    }
+    loopMode = access
+  }
+
   /// Reports an insertion error of the loops that ran, then finishes assembly if values were set
-  /// since the last one (MatAssemblyBegin/End with MAT_FINAL_ASSEMBLY). Call holding the lock.
+  /// since the last one (MatAssemblyBegin/End with MAT_FINAL_ASSEMBLY). For a distributed Mat the
+  /// ranks first agree on both (one allreduce of the largest error code and of "some rank set
+  /// values"), so that all of them throw, or assemble, together.
   package func assemble() throws(OP2Error) {
     try PETSc.locked { () throws(OP2Error) in
-      if state.pointee.error != 0 {
-        let code = state.pointee.error
-        let message = withUnsafeBytes(of: &state.pointee.message) { raw in
+      var assembled = PETSC_FALSE
+      try petsc("MatAssembled") { MatAssembled(mat, &assembled) }
+      var code = state.pointee.error
+      var unassembled = assembled != PETSC_TRUE
+      if let communicator {
+        // On swift-op2's own communicator, never on PETSc's inner one.
+        let agreed = communicator.allreduce([Int(code), unassembled ? 1 : 0], .max)
+        code = PetscErrorCode(agreed[0])
+        unassembled = agreed[1] != 0
+      }
+      if code != 0 {
+        let message = state.pointee.error == 0 ? "an insertion failed on another rank" : withUnsafeBytes(of: &state.pointee.message) { raw in
           String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         state.pointee.error = 0
         throw .petsc(operation: "MatSetValues (assembling Mat \(name))", PETSc.error(code, detail: message))
       }
-      var assembled = PETSC_FALSE
-      try petsc("MatAssembled") { MatAssembled(mat, &assembled) }
-      if assembled != PETSC_TRUE {
+      if unassembled {
         try petsc("MatAssemblyBegin (Mat \(name))") { MatAssemblyBegin(mat, MAT_FINAL_ASSEMBLY) }
         try petsc("MatAssemblyEnd (Mat \(name))") { MatAssemblyEnd(mat, MAT_FINAL_ASSEMBLY) }
       }
       state.pointee.lastMode = NOT_SET_VALUES
+      loopMode = nil
+    }
+  }
+
+  /// Whether this rank's part is assembled, with no insertion error pending: what reading owned
+  /// rows of a distributed Mat needs, found without communication.
+  package func isAssembledHere() throws(OP2Error) -> Bool {
+    try PETSc.locked { () throws(OP2Error) in
+      var assembled = PETSC_FALSE
+      try petsc("MatAssembled") { MatAssembled(mat, &assembled) }
+      return assembled == PETSC_TRUE && state.pointee.error == 0
     }
   }
 
@@ -176,17 +284,26 @@ package final class _MatHandle: @unchecked Sendable {
 
   /// MatZeroRows (or MatZeroRowsColumns when `symmetric`) on scalar rows, with `diagonal` on the
   /// diagonal; with `x` and `b`, sets `b[row] = diagonal * x[row]` (and, when symmetric, moves the
-  /// zeroed columns' contributions of `x` into `b`).
+  /// zeroed columns' contributions of `x` into `b`). For a distributed Mat `rows` are local
+  /// scalar rows (halo ones included) and the `Local` variants map them; PETSc sends each to its
+  /// owner.
   package func zeroRows(_ rows: [Int32], diagonal: Double, symmetric: Bool, x: _VecStorage?, b: _VecStorage?) throws(OP2Error) {
     try assemble()
+    let local = communicator != nil
     try PETSc.locked { () throws(OP2Error) in
       try withOptionalVec(x) { (vx) throws(OP2Error) in
         try withOptionalVec(b) { (vb) throws(OP2Error) in
           try rows.withUnsafeBufferPointer { (r) throws(OP2Error) in
-            if symmetric {
-              try petsc("MatZeroRowsColumns (Mat \(name))") { MatZeroRowsColumns(mat, PetscInt(r.count), r.baseAddress, diagonal, vx, vb) }
-            } else {
-              try petsc("MatZeroRows (Mat \(name))") { MatZeroRows(mat, PetscInt(r.count), r.baseAddress, diagonal, vx, vb) }
+            let n = PetscInt(r.count)
+            switch (symmetric, local) {
+            case (true, false):
+              try petsc("MatZeroRowsColumns (Mat \(name))") { MatZeroRowsColumns(mat, n, r.baseAddress, diagonal, vx, vb) }
+            case (false, false):
+              try petsc("MatZeroRows (Mat \(name))") { MatZeroRows(mat, n, r.baseAddress, diagonal, vx, vb) }
+            case (true, true):
+              try petsc("MatZeroRowsColumnsLocal (Mat \(name))") { MatZeroRowsColumnsLocal(mat, n, r.baseAddress, diagonal, vx, vb) }
+            case (false, true):
+              try petsc("MatZeroRowsLocal (Mat \(name))") { MatZeroRowsLocal(mat, n, r.baseAddress, diagonal, vx, vb) }
             }
           }
         }
@@ -194,10 +311,10 @@ package final class _MatHandle: @unchecked Sendable {
     }
   }
 
-  /// The stored entries of scalar row `row`: (column, value), ascending by column.
+  /// The stored entries of scalar row `row` (a global row this rank owns): (global column,
+  /// value), ascending by column. Call after ``assemble()``.
   package func row(_ row: Int) throws(OP2Error) -> [(column: Int, value: Double)] {
-    try assemble()
-    return try PETSc.locked { () throws(OP2Error) in
+    try PETSc.locked { () throws(OP2Error) in
       var count: PetscInt = 0
       var cols: UnsafePointer<PetscInt>?
       var vals: UnsafePointer<PetscScalar>?
@@ -214,8 +331,8 @@ package final class _MatHandle: @unchecked Sendable {
   package func multiply(_ x: _VecStorage, into y: _VecStorage) throws(OP2Error) {
     try assemble()
     try PETSc.locked { () throws(OP2Error) in
-      try withVec(x.storage, count: x.count, blockSize: x.blockSize) { (vx) throws(OP2Error) in
-        try withVec(y.storage, count: y.count, blockSize: y.blockSize) { (vy) throws(OP2Error) in
+      try withVec(x) { (vx) throws(OP2Error) in
+        try withVec(y) { (vy) throws(OP2Error) in
           try petsc("MatMult (Mat \(name))") { MatMult(mat, vx, vy) }
         }
       }
@@ -249,7 +366,7 @@ package final class _KSPHandle: @unchecked Sendable {
     ksp = created
   }
 
-  deinit { PETSc.lock.withLock { _ = KSPDestroy(&ksp) } }
+  deinit { PETSc.lock.withLock { if PETSc.isRunning { _ = KSPDestroy(&ksp) } } }
 
   /// Sets the operator and the options: first `options` (keys with or without the leading `-`,
   /// such as `ksp_type`, `pc_type`, `ksp_rtol`), then PETSc's options database under `prefix`,
@@ -257,6 +374,14 @@ package final class _KSPHandle: @unchecked Sendable {
   package func configure(operator mat: _MatHandle, options: [String: String], prefix: String) throws(OP2Error) {
     try mat.assemble()
     try PETSc.locked { () throws(OP2Error) in
+      // The KSP lives on the Mat's communicator: made on PETSC_COMM_SELF, it is made again the
+      // first time it meets a distributed Mat (and back, should a sequential one follow).
+      if op2shim_ksp_comm(ksp) != op2shim_mat_comm(mat.mat) {
+        var created: KSP?
+        try petsc("KSPCreate (Solver \(name), Mat \(mat.name))") { KSPCreate(op2shim_mat_comm(mat.mat), &created) }
+        KSPDestroy(&ksp)
+        ksp = created
+      }
       try petsc("KSPSetOperators (Solver \(name), Mat \(mat.name))") { KSPSetOperators(ksp, mat.mat, mat.mat) }
       // The dictionary goes in under a private prefix, is read, and is taken out again, so that
       // solvers never see each other's options.
@@ -280,8 +405,8 @@ package final class _KSPHandle: @unchecked Sendable {
   /// `KSPConvergedReason`.
   package func solve(b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
     try PETSc.locked { () throws(OP2Error) in
-      try withVec(b.storage, count: b.count, blockSize: b.blockSize) { (vb) throws(OP2Error) in
-        try withVec(x.storage, count: x.count, blockSize: x.blockSize) { (vx) throws(OP2Error) in
+      try withVec(b) { (vb) throws(OP2Error) in
+        try withVec(x) { (vx) throws(OP2Error) in
           try petsc("KSPSolve (Solver \(name))") { KSPSolve(ksp, vb, vx) }
           var iterations: PetscInt = 0
           var residual: PetscReal = 0
@@ -338,8 +463,11 @@ extension Mat {
   /// Unused: a Mat argument's wrapper pointer is its launch block (see ``_MatArgument``).
   package var storage: _UnsafeDatBuffer { _MatArgument.noStorage }
 
-  /// A Dat's storage as a Vec, without a copy.
+  /// A Dat's owned values as a Vec, without a copy: on the set's communicator when it is
+  /// distributed (`size * dim` here, `globalSize * dim` in all).
   package static func vec(_ dat: Dat<T>) -> _VecStorage {
-    _VecStorage(storage: dat.storage, count: dat.dataSet.count, blockSize: dat.dataSet.dim)
+    let set = dat.dataSet.set
+    return _VecStorage(storage: dat.storage, count: dat.dataSet.count, blockSize: dat.dataSet.dim,
+                       communicator: set.distribution?.communicator, globalCount: set.globalSize * dat.dataSet.dim)
   }
 }

@@ -18,6 +18,16 @@
 /// ``OP2Error/solverDiverged(solver:reason:iterations:residual:)`` with PETSc's
 /// `KSPConvergedReason`. The KSP is destroyed (`KSPDestroy`) with the solver.
 ///
+/// **MPI.** With a distributed ``Mat`` the KSP lives on the Mat's communicator (it is made there
+/// on the first solve) and every rank calls ``solve(_:solution:rhs:)`` together. The right-hand
+/// side and solution are the Dats' owned values (`VecCreateMPIWithArray`, no copy); the solve
+/// writes the owned values of the solution and marks its halo stale, so the next loop that reads
+/// it through a map exchanges the halo first. Iteration counts and residuals are global, the
+/// same on every rank. Every preconditioner PETSc runs in parallel works, GAMG included (which
+/// is why block Mats are AIJ with a block size rather than BAIJ); `ilu` and `icc` are
+/// sequential-only in PETSc — use `bjacobi` (block Jacobi with ILU(0) per rank, PETSc's parallel
+/// default) instead.
+///
 /// The corresponding PyOP2 class is `op2.Solver` (a `petsc4py` KSP with `parameters`).
 public final class Solver: CustomStringConvertible, @unchecked Sendable {
   /// Why a Krylov solve stopped: PETSc's `KSPConvergedReason` (positive: converged; negative:
@@ -87,6 +97,9 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
 
   /// Solves `A x = b`, with `solution` as `x` and `rhs` as `b`, in place in the Dats' storage.
   ///
+  /// Under MPI the call is collective and reads and writes the owned values only; `solution`'s
+  /// halo is marked stale afterwards.
+  ///
   /// The initial guess is zero unless the options say `ksp_initial_guess_nonzero`. The first solve
   /// with a Mat sets up the preconditioner (for GAMG, the costly part); later solves with the
   /// same Mat reuse the KSP but PETSc rebuilds the preconditioner if the Mat changed.
@@ -112,6 +125,7 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
     // Set the operator every time: PETSc notices a changed matrix and rebuilds the PC.
     try handle.configure(operator: matrix.handle, options: options, prefix: optionsPrefix)
     let outcome = try handle.solve(b: Mat.vec(rhs), x: Mat.vec(solution))
+    solution.haloState.markStale()
     let reason = ConvergedReason(rawValue: outcome.reason)
     guard reason.converged else {
       throw .solverDiverged(solver: name, reason: reason, iterations: outcome.iterations, residual: outcome.residual)

@@ -8,6 +8,19 @@ import Synchronization
 /// DataSets' sets); with `dim > 1` each node pair stands for a `rowDim × colDim` block of scalar
 /// entries (a PETSc matrix of block size `dim`).
 ///
+/// When rows and columns are the same DataSet (a square pattern), every diagonal entry is in
+/// the pattern too, whether or not an element touches it, as PyOP2 reserves it: so that
+/// ``Mat/zeroRows(_:diagonal:symmetric:solution:rhs:)`` can put a diagonal on any node (PETSc
+/// refuses a row without a stored diagonal, "Matrix is missing diagonal entry").
+///
+/// **MPI.** For distributed sets the pattern is this rank's part: the rows are its owned row
+/// nodes (`0..<rows.set.size`), built from the map rows of every element it executes (owned and
+/// exec halo, `from.executedSize`), which together touch every entry of those rows; columns are
+/// *local* column nodes (owned `0..<cols.set.size`, then halo, up to `cols.set.totalSize`). A
+/// distributed ``Mat`` renumbers the columns to the contiguous numbering across ranks for
+/// PETSc's `MatMPIAIJSetPreallocationCSR`. A pattern built before partitioning is not reused
+/// after it.
+///
 /// Building costs O(E · arityᵣ · arity꜀) time and memory for E elements — a counting sort by row,
 /// then a small sort and deduplication per row, no per-entry dictionaries — about 0.1 s for a P1
 /// triangle mesh of 10⁶ cells. Sparsities are cached by their DataSets and maps: building the
@@ -67,12 +80,13 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
   public var blockNonzeroCount: Int { storage.columns.count }
   /// The pattern in compressed-row form, as PETSc's `MatSeqAIJSetPreallocationCSR` takes it:
   /// the column nodes of row node `r` are `columnIndices[rowOffsets[r]..<rowOffsets[r + 1]]`.
-  /// `rows.set.size + 1` offsets.
+  /// `rows.set.size + 1` offsets: one row per owned row node under MPI.
   public var rowOffsets: [Int32] { storage.rowOffsets }
-  /// Column nodes, ascending within each row; see ``rowOffsets``.
+  /// Column nodes, ascending within each row; see ``rowOffsets``. Local column nodes under MPI
+  /// (owned, then halo).
   public var columnIndices: [Int32] { storage.columns }
-  /// The column nodes of row node `row`, ascending.
-  /// - Precondition: `0 <= row < rows.set.size`.
+  /// The column nodes of row node `row`, ascending (local nodes under MPI).
+  /// - Precondition: `0 <= row < rows.set.size` (an owned row node under MPI).
   public func columns(ofRow row: Int) -> ArraySlice<Int32> {
     storage.columns[Int(storage.rowOffsets[row])..<Int(storage.rowOffsets[row + 1])]
   }
@@ -95,6 +109,12 @@ package struct MapPair: Sendable {
 }
 
 /// The pattern in compressed-row form at node (block) level, shared by equal Sparsities.
+///
+/// Rows are this rank's owned row nodes (`0..<rows.set.size`), built from the map rows of every
+/// element the rank executes (`from.executedSize`: owned and exec halo), so that each owned row
+/// sees every element that touches it; entries of halo rows are skipped. Columns are local nodes
+/// (`0..<cols.set.totalSize`, owned then halo). Without MPI every count is the set's size and this
+/// is the whole pattern.
 package final class _SparsityStorage: Sendable {
   package let rows: DataSet
   package let cols: DataSet
@@ -102,19 +122,25 @@ package final class _SparsityStorage: Sendable {
   package let name: String
   /// `rows.set.size + 1` offsets into ``columns`` (PETSc's `i`).
   package let rowOffsets: [Int32]
-  /// Column nodes, ascending within each row (PETSc's `j`).
+  /// Local column nodes, ascending within each row (PETSc's `j` for a sequential Mat).
   package let columns: [Int32]
+  /// The distributions the pattern was built under (rows, columns, each map's source set), kept
+  /// alive so that their identities in the cache key cannot be reused while the entry lives.
+  private let distributions: [_SetDistribution?]
 
-  private init(rows: DataSet, cols: DataSet, maps: [MapPair], name: String) {
+  private init(rows: DataSet, cols: DataSet, maps: [MapPair], name: String, distributions: [_SetDistribution?]) {
     self.rows = rows
     self.cols = cols
     self.maps = maps
     self.name = name
-    (rowOffsets, columns) = Self.build(rowCount: rows.set.size, maps: maps)
+    self.distributions = distributions
+    (rowOffsets, columns) = Self.build(rowCount: rows.set.size, maps: maps, diagonal: rows == cols)
   }
 
   private struct Key: Hashable {
     var rows: ObjectIdentifier, rowDim: Int, cols: ObjectIdentifier, colDim: Int, maps: [ObjectIdentifier]
+    /// The distributions in effect: a pattern built before partitioning is not the one after.
+    var distributions: [ObjectIdentifier?]
   }
   private final class WeakBox: @unchecked Sendable { weak var value: _SparsityStorage? }
   /// Live sparsities by DataSets and maps. A live entry holds its maps, so their identifiers
@@ -122,10 +148,12 @@ package final class _SparsityStorage: Sendable {
   private static let cache = Mutex<[Key: WeakBox]>([:])
 
   static func cached(rows: DataSet, cols: DataSet, maps: [MapPair], name: String) -> _SparsityStorage {
+    let distributions = [rows.set.distribution, cols.set.distribution] + maps.map { $0.rows.from.distribution }
     let key = Key(rows: ObjectIdentifier(rows.set), rowDim: rows.dim, cols: ObjectIdentifier(cols.set), colDim: cols.dim,
-                  maps: maps.flatMap { [ObjectIdentifier($0.rows), ObjectIdentifier($0.cols)] })
+                  maps: maps.flatMap { [ObjectIdentifier($0.rows), ObjectIdentifier($0.cols)] },
+                  distributions: distributions.map { $0.map(ObjectIdentifier.init) })
     if let found = cache.withLock({ $0[key]?.value }) { return found }
-    let built = _SparsityStorage(rows: rows, cols: cols, maps: maps, name: name)
+    let built = _SparsityStorage(rows: rows, cols: cols, maps: maps, name: name, distributions: distributions)
     return cache.withLock { table in
       if let raced = table[key]?.value { return raced }
       table = table.filter { $0.value.value != nil }
@@ -141,21 +169,48 @@ package final class _SparsityStorage: Sendable {
     cache.withLock { table in table.values.compactMap(\.value) }
   }
 
-  /// Counting sort of every (row, column) pair by row, then sort and deduplicate each row.
-  private static func build(rowCount: Int, maps: [MapPair]) -> ([Int32], [Int32]) {
-    var counts = [Int](repeating: 0, count: rowCount + 1)
-    for pair in maps {
-      let ac = pair.cols.arity
-      for r in pair.rows.values { counts[Int(r) + 1] += ac }
+  /// The columns in the contiguous numbering of the column set across ranks (PETSc's global
+  /// node numbers, ``_SetDistribution/contiguousNumbers(owned:)``), ascending within each row:
+  /// the `j` that `MatMPIAIJSetPreallocationCSR` takes. The local columns when not distributed.
+  package func contiguousColumns() -> [Int32] {
+    guard let distribution = cols.set.distribution else { return columns }
+    let numbers = distribution.contiguousNumbers(owned: cols.set.size)
+    var out = columns.map { Int32(numbers[Int($0)]) }
+    for r in 0..<rows.set.size {
+      let lo = Int(rowOffsets[r]), hi = Int(rowOffsets[r + 1])
+      out[lo..<hi].sort()
     }
+    return out
+  }
+
+  /// Counting sort of every (row, column) pair by row, then sort and deduplicate each row.
+  /// `rowCount` rows (the owned row nodes); map rows of every executed element are read, and
+  /// entries in rows at or past `rowCount` (halo rows) skipped. With `diagonal`, every row also
+  /// gets its own node as a column (square patterns, as PyOP2 reserves them), so that
+  /// `MatZeroRows` can put a diagonal on a node no element touches.
+  private static func build(rowCount: Int, maps: [MapPair], diagonal: Bool) -> ([Int32], [Int32]) {
+    var counts = [Int](repeating: 0, count: rowCount + 1)
+    let executed = maps.map { $0.rows.from.executedSize }
+    for (pair, elements) in zip(maps, executed) {
+      let ac = pair.cols.arity
+      for r in pair.rows.values.prefix(elements * pair.rows.arity) where Int(r) < rowCount { counts[Int(r) + 1] += ac }
+    }
+    if diagonal { for r in 0..<rowCount { counts[r + 1] += 1 } }
     for i in 0..<rowCount { counts[i + 1] += counts[i] }
     var next = counts
     var scratch = [Int32](repeating: 0, count: counts[rowCount])
-    for pair in maps {
+    if diagonal {
+      for r in 0..<rowCount {
+        scratch[next[r]] = Int32(r)
+        next[r] += 1
+      }
+    }
+    for (pair, elements) in zip(maps, executed) {
       let rv = pair.rows.values, cv = pair.cols.values, ar = pair.rows.arity, ac = pair.cols.arity
-      for e in 0..<pair.rows.from.size {
+      for e in 0..<elements {
         for i in 0..<ar {
           let r = Int(rv[e * ar + i])
+          guard r < rowCount else { continue }
           var p = next[r]
           for j in 0..<ac { scratch[p] = cv[e * ac + j]; p += 1 }
           next[r] = p

@@ -97,6 +97,31 @@ struct SolverTests {
     }
   }
 
+  @Test("zeroRows on a node no element touches puts its diagonal in the reserved entry, and the solve keeps its value")
+  func untouchedNode() throws {
+    try OP2.withConfiguration(.testing(.sequential)) {
+      // Cells join nodes 0…n; node n + 1 is in no cell, so only the reserved diagonal holds its row.
+      let n = 8
+      let nodes = Set(size: n + 2, name: "nodes"), cells = Set(size: n, name: "cells")
+      let cellToNode = try Map(from: cells, to: nodes, arity: 2, values: (0..<n).flatMap { [$0, $0 + 1] }, name: "c2n")
+      let A = try Mat<Double>(try Sparsity(nodes ** 1, map: cellToNode), name: "A")
+      let element = Kernel(code: """
+        void laplace(double A[2][2]) { A[0][0] = A[1][1] = 1.0; A[0][1] = A[1][0] = -1.0; }
+        """, name: "laplace")
+      try parLoop(element, over: cells, A(.inc, rows: cellToNode, cols: cellToNode))
+      #expect(try A.row(n + 1).map(\.column) == [n + 1])
+      let u = try Dat<Double>(nodes ** 1, values: [Double](repeating: 0, count: n + 1) + [3], name: "u")
+      let b = Dat<Double>(nodes ** 1, name: "b")
+      try A.zeroRows([0, n, n + 1], symmetric: true, solution: u, rhs: b)
+      #expect(try A.row(n + 1).map(\.value) == [1])
+      u.zero()
+      try Solver(options: ["ksp_type": "cg", "pc_type": "jacobi", "ksp_rtol": "1e-12"], name: "s").solve(A, solution: u, rhs: b)
+      let values = u.data
+      #expect(values[n + 1].isApproximatelyEqual(to: 3, absoluteTolerance: 1e-12))
+      #expect(values[..<(n + 1)].allSatisfy { abs($0) < 1e-12 })
+    }
+  }
+
   @Test("a dim-2 system (block size 2) solves both components, GAMG included", arguments: ["jacobi", "gamg"])
   func blockSystem(pc: String) throws {
     try OP2.withConfiguration(.testing(.sequential)) {

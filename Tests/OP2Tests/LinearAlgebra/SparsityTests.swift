@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Sparsity")
 struct SparsityTests {
-  @Test("the pattern of several map pairs is the union, rows sorted and unique")
+  @Test("the pattern of several map pairs is the union, rows sorted and unique, diagonal reserved")
   func union() throws {
     let nodes = Set(size: 5, name: "nodes"), cells = Set(size: 2, name: "cells"), edges = Set(size: 1, name: "edges")
     let c2n = try Map(from: cells, to: nodes, arity: 3, values: [0, 1, 2, 2, 1, 0], name: "c2n")
@@ -11,10 +11,20 @@ struct SparsityTests {
     let s = try Sparsity(rows: nodes ** 1, cols: nodes ** 1, maps: [(c2n, c2n), (e2n, e2n)])
     #expect(Array(s.columns(ofRow: 0)) == [0, 1, 2, 4])
     #expect(Array(s.columns(ofRow: 1)) == [0, 1, 2])
-    #expect(Array(s.columns(ofRow: 3)) == [])
+    #expect(Array(s.columns(ofRow: 3)) == [3])  // touched by no element: only the reserved diagonal
     #expect(Array(s.columns(ofRow: 4)) == [0, 4])
-    #expect(s.blockNonzeroCount == 4 + 3 + 3 + 0 + 2)
+    #expect(s.blockNonzeroCount == 4 + 3 + 3 + 1 + 2)
     #expect(s.contains(rows: e2n, cols: e2n) && !s.contains(rows: c2n, cols: e2n))
+  }
+
+  @Test("only square patterns (rows and columns the same DataSet) reserve the diagonal")
+  func diagonalOnlyWhenSquare() throws {
+    let nodes = Set(size: 4, name: "nodes"), cells = Set(size: 1, name: "cells")
+    let c2n = try Map(from: cells, to: nodes, arity: 2, values: [0, 1], name: "c2n")
+    let square = try Sparsity(nodes ** 2, map: c2n)
+    #expect((0..<4).map { Array(square.columns(ofRow: $0)) } == [[0, 1], [0, 1], [2], [3]])
+    let rectangular = try Sparsity(rows: nodes ** 1, cols: nodes ** 2, maps: [(c2n, c2n)])
+    #expect((0..<4).map { Array(rectangular.columns(ofRow: $0)) } == [[0, 1], [0, 1], [], []])
   }
 
   @Test("building the same Sparsity twice returns the cached one")

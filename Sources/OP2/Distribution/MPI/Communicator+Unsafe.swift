@@ -29,6 +29,9 @@ package final class Communicator: @unchecked Sendable {
   package enum Reduction: Int32 { case sum = 0, min = 1, max = 2 }
 
   fileprivate let handle: MPI_Comm
+  /// The raw handle, for the PETSc bridge (`PETSc+Unsafe.swift`), which creates matrices, vectors
+  /// and solvers on the communicator of a distributed set. Nothing else should use it.
+  var _handle: MPI_Comm { handle }
   /// This process's rank in the communicator.
   package let rank: Int
   /// The number of ranks.
