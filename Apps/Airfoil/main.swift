@@ -114,6 +114,8 @@ extension Airfoil {
         let difference = abs(rms - reference) / reference
         say(String(format: "final rms %.16e, OP2 reference %.16e, relative difference %.3e: %@", rms, reference, difference,
                    difference < 1e-10 ? "PASSED" : "FAILED"))
+      } else if iterations > 0 {
+        say(String(format: "final rms %.16e", rms))
       }
       if let vtk { try writeVTK(sim, grid: grid, to: vtk) }
       if !quiet {

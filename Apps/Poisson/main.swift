@@ -48,12 +48,18 @@ struct Poisson: ParsableCommand {
   @Option(help: "Threads for the threaded backend (assembly loops run on one thread: PETSc insertion is not thread-safe).")
   var threads: Int?
 
+  @Option(help: "How to partition the mesh under mpirun: automatic, ptscotch, metis or block.")
+  var partitioner: String = "automatic"
+
   @Option(help: "Fail (exit 1) when the L2 error exceeds this value.")
   var maxError: Double?
 
   func validate() throws {
     if n < 1 { throw ValidationError("--n must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    guard ["automatic", "ptscotch", "metis", "block"].contains(partitioner) else {
+      throw ValidationError("--partitioner must be automatic, ptscotch, metis or block")
+    }
   }
 
   func run() throws {
@@ -63,38 +69,51 @@ struct Poisson: ParsableCommand {
     let triangles: TriangleMesh = try mesh.map { TriangleMesh(try GmshReader.read(contentsOf: $0)) } ?? .unitSquare(n: n)
     let meshSeconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
     if let petscOptions { try Solver.insertOptions(petscOptions) }
-    print("poisson: \(triangles.nodeCount) nodes, \(triangles.triangleCount) triangles, \(triangles.boundaryNodes.count) boundary nodes "
-          + "(\(mesh ?? "unit square, n = \(n)")); backend \(OP2.configuration.backend)")
+    let ranks = OP2.rankCount > 1 ? " × \(OP2.rankCount) MPI ranks" : ""
+    say("poisson: \(triangles.nodeCount) nodes, \(triangles.triangleCount) triangles, \(triangles.boundaryNodes.count) boundary nodes "
+        + "(\(mesh ?? "unit square, n = \(n)")); backend \(OP2.configuration.backend)\(ranks)")
     let problem = PoissonProblem(mesh: triangles)
-    let solution = try problem.solve(options: ["ksp_type": ksp, "pc_type": pc, "ksp_rtol": String(rtol)])
-    print("solver: \(solution.kspType) + \(solution.pcType): \(solution.solve.iterations) iterations, "
+    let method: OP2.PartitionMethod = switch partitioner {
+      case "ptscotch": .ptscotch
+      case "metis": .metis
+      case "block": .block
+      default: .automatic
+    }
+    let solution = try problem.solve(options: ["ksp_type": ksp, "pc_type": pc, "ksp_rtol": String(rtol)], partitioner: method)
+    say("solver: \(solution.kspType) + \(solution.pcType): \(solution.solve.iterations) iterations, "
           + "residual norm \(String(format: "%.3e", solution.solve.residualNorm)) (\(solution.solve.reason))")
-    print("L2 error: \(String(format: "%.6e", solution.l2Error))")
-    print("matrix: \(triangles.nodeCount) rows, \(solution.nonzeros) nonzeros")
-    print("time (s): mesh \(f(meshSeconds)), setup \(f(solution.setupSeconds)), assembly \(f(solution.assemblySeconds)), "
+    say("L2 error: \(String(format: "%.6e", solution.l2Error))")
+    say("matrix: \(triangles.nodeCount) rows, \(solution.nonzeros) nonzeros")
+    say("time (s): mesh \(f(meshSeconds)), setup \(f(solution.setupSeconds)), assembly \(f(solution.assemblySeconds)), "
           + "boundary \(f(solution.boundarySeconds)), solve \(f(solution.solveSeconds)), error \(f(solution.errorSeconds))")
-    if let vtk {
+    if let vtk, OP2.rank == 0 {
       let exact = (0..<triangles.nodeCount).map { i in
         sin(Double.pi * triangles.coordinates[2 * i]) * sin(Double.pi * triangles.coordinates[2 * i + 1])
       }
       try VTKWriter.write(to: vtk, points: triangles.coordinates, cells: triangles.triangles, nodesPerCell: 3,
                           pointData: [.init(name: "u", components: 1, values: solution.u),
                                       .init(name: "u_exact", components: 1, values: exact)])
-      print("wrote \(vtk)")
+      say("wrote \(vtk)")
     }
     if mesh == nil {
       // On the unit square the P1 error is about 1.35 h² (measured for n = 8 ... 512).
       let bound = 1.5 / Double(n * n)
-      print("L2 error \(solution.l2Error <= bound ? "≤" : ">") 1.5 h² = \(String(format: "%.3e", bound)): \(solution.l2Error <= bound ? "PASSED" : "FAILED")")
+      say("L2 error \(solution.l2Error <= bound ? "≤" : ">") 1.5 h² = \(String(format: "%.3e", bound)): \(solution.l2Error <= bound ? "PASSED" : "FAILED")")
       if !(solution.l2Error <= bound) { throw ExitCode(1) }
     }
     if let maxError, !(solution.l2Error <= maxError) {
-      print("FAILED: L2 error \(solution.l2Error) exceeds \(maxError)")
+      say("FAILED: L2 error \(solution.l2Error) exceeds \(maxError)")
       throw ExitCode(1)
     }
   }
 
   private func f(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
+
+  /// Prints on rank 0 only (every rank has the same results).
+  private func say(_ text: String) {
+    guard OP2.rank == 0 else { return }
+    print(text)
+  }
 }
 
 Poisson.main()

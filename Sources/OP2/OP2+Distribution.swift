@@ -28,6 +28,14 @@ extension OP2 {
   /// rank, else a single process. Nothing to configure: a program runs unchanged under `mpirun`.
   public static var distribution: Distribution { rankCount > 1 ? .mpi(ranks: rankCount) : .singleProcess }
 
+  /// The sum of `value` over all ranks, on every rank (`MPI_Allreduce`): `value` itself without
+  /// MPI. Collective: every rank must call it. For a program's own totals (Globals reduced in
+  /// loops are summed by the loops already).
+  public static func sumOverRanks(_ value: Double) -> Double { MPIEnvironment.world?.allreduce(value, .sum) ?? value }
+
+  /// The largest `value` over all ranks, on every rank; `value` itself without MPI. Collective.
+  public static func maximumOverRanks(_ value: Double) -> Double { MPIEnvironment.world?.allreduce(value, .max) ?? value }
+
   /// How ``partition(primary:map:method:)`` splits the primary set among the ranks.
   public enum PartitionMethod: Sendable {
     /// The best available: PT-Scotch.

@@ -27,10 +27,10 @@ struct AirfoilAppTests {
     600: "1.60866e-04", 700: "1.42253e-04", 800: "1.27627e-04", 900: "1.15810e-04", 1000: "1.06011e-04",
   ]
 
-  @Test("1000 iterations print OP2's rms table and match its final rms to 10 digits",
+  @Test("1000 iterations print OP2's rms table and match its final rms to 10 digits, in one process and on 2 and 3 MPI ranks",
         .enabled(if: gridArchive != nil, "OP2's new_grid.dat.gz is not beside the repository"),
         .enabled(if: airfoil != nil, "the airfoil executable was not built"),
-        .timeLimit(.minutes(10)))
+        .timeLimit(.minutes(20)))
   func standardGrid() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airfoil-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -38,13 +38,31 @@ struct AirfoilAppTests {
     let grid = folder.appendingPathComponent("new_grid.dat").path
     _ = try run("/bin/sh", ["-c", "gzip -dc '\(Self.gridArchive!)' > '\(grid)'"])
     let output = try run(Self.airfoil!, ["--grid", grid, "--iterations", "1000"])
+    Self.checkTable(output)
+    let sequential = number(after: "final rms", in: output)
+    #expect(sequential != nil, "output:\n\(output)")
+    // The same grid on 2 and 3 MPI ranks (PT-Scotch partitions): OP2's table, PASSED, and the
+    // sequential final rms to 1e-12 (only the order of the rms sum over ranks differs).
+    guard mpirunPath != nil, let sequential else { return }
+    for ranks in [2, 3] {
+      let (status, parallel, _) = try runMPI(ranks, Self.airfoil!, ["--grid", grid, "--iterations", "1000", "--quiet"], seconds: 600)
+      #expect(status == 0, "mpirun -n \(ranks) airfoil: status \(status):\n\(parallel)")
+      Self.checkTable(parallel)
+      let rms = number(after: "final rms", in: parallel)
+      #expect(rms.map { abs($0 - sequential) / sequential <= 1e-12 } == true,
+              "mpirun -n \(ranks): final rms \(rms ?? .nan), sequential \(sequential)")
+    }
+  }
+
+  /// OP2's published rms every 100 iterations, and the PASSED line.
+  static func checkTable(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) {
     var printed: [Int: String] = [:]
     for line in output.split(separator: "\n") {
       let fields = line.split(separator: " ")
       if fields.count >= 2, let iter = Int(fields[0]), Self.published[iter] != nil { printed[iter] = String(fields[1]) }
     }
-    #expect(printed == Self.published, "output:\n\(output)")
+    #expect(printed == Self.published, "output:\n\(output)", sourceLocation: sourceLocation)
     let final = output.split(separator: "\n").first { $0.hasPrefix("final rms") }
-    #expect(final?.hasSuffix("PASSED") == true, "output:\n\(output)")
+    #expect(final?.hasSuffix("PASSED") == true, "output:\n\(output)", sourceLocation: sourceLocation)
   }
 }

@@ -8,39 +8,11 @@ import Testing
 /// the job-ending ones check that a failing rank ends the whole job promptly.
 @Suite("MPI", .serialized)
 struct MPITests {
-  /// The built scenario runner, next to the test bundle.
-  static let runner: String? = {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-      let path = candidate.appendingPathComponent("op2-mpi-tests").path
-      if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-  }()
+  static let runner = builtExecutable("op2-mpi-tests")
+  static let mpirun = mpirunPath
 
-  static let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-  /// Runs the scenario runner on `ranks` ranks with a time limit; returns the exit status and output.
   static func mpi(_ ranks: Int, _ scenarios: [String], seconds: Int) throws -> (status: Int32, output: String, elapsed: Double) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    process.arguments = ["-k", "10", String(seconds), mpirun!, "-n", String(ranks), "--oversubscribe", runner!] + scenarios
-    // This test process may have started MPI itself (PETSc's tests do, as a singleton), which puts
-    // Open MPI's and PMIx's variables in its environment; a child mpirun must not inherit them.
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
-    environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-    environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    environment["SWIFT_BACKTRACE"] = "enable=no"
-    environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let started = Date()
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), Date().timeIntervalSince(started))
+    try runMPI(ranks, runner!, scenarios, seconds: seconds)
   }
 
   @Test("every scenario passes", .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"),

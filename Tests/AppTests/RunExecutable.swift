@@ -26,3 +26,48 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
   #expect(process.terminationStatus == 0, "\(executable) \(arguments) failed:\n\(text)", sourceLocation: sourceLocation)
   return text
 }
+
+/// Open MPI's launcher, when installed.
+let mpirunPath: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// A built executable of this package, next to the test bundle.
+func builtExecutable(_ name: String) -> String? {
+  let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  for candidate in [dir, dir.deletingLastPathComponent()] {
+    let path = candidate.appendingPathComponent(name).path
+    if FileManager.default.isExecutableFile(atPath: path) { return path }
+  }
+  return nil
+}
+
+/// Runs `executable` on `ranks` MPI ranks (`mpirun --oversubscribe`, as root if need be) under a
+/// time limit (`timeout`, so that a hang fails instead of stalling the suite); returns its exit
+/// status (124 after the time limit), its output and the seconds it took.
+func runMPI(_ ranks: Int, _ executable: String, _ arguments: [String], seconds: Int) throws -> (status: Int32, output: String, elapsed: Double) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+  process.arguments = ["-k", "10", String(seconds), mpirunPath!, "-n", String(ranks), "--oversubscribe", executable] + arguments
+  // This test process may have started MPI itself (PETSc's tests do, as a singleton), which puts
+  // Open MPI's and PMIx's variables in its environment; a child mpirun must not inherit them.
+  var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+  environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+  environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+  environment["SWIFT_BACKTRACE"] = "enable=no"
+  environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+  process.environment = environment
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  let started = Date()
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self), Date().timeIntervalSince(started))
+}
+
+/// The number after `prefix` on the first line that starts with it (`final rms 1.06e-04, …`).
+func number(after prefix: String, in output: String) -> Double? {
+  guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+  let rest = line.dropFirst(prefix.count).drop { $0 == " " }
+  return Double(rest.prefix { !$0.isWhitespace && $0 != "," })
+}

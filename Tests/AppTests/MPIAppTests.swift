@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// The apps under `mpirun`, against the same apps in one process.
+@Suite("apps under MPI", .serialized)
+struct MPIAppTests {
+  static let airfoil = builtExecutable("airfoil")
+  static let poisson = builtExecutable("poisson")
+
+  @Test("airfoil: hybrid MPI + threads and every partitioner give the sequential rms to 1e-12",
+        .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"))
+  func airfoilHybrid() throws {
+    let common = ["--cells", "12000", "--iterations", "200", "--quiet"]
+    let sequential = number(after: "final rms", in: try run(Self.airfoil!, common))
+    #expect(sequential != nil)
+    guard let sequential else { return }
+    for (ranks, extra) in [(2, ["--threads", "2"]), (3, ["--partitioner", "metis"]), (2, ["--partitioner", "geometric"]),
+                           (3, ["--partitioner", "block", "--backend", "threaded", "--threads", "2"])] {
+      let (status, output, _) = try runMPI(ranks, Self.airfoil!, common + extra, seconds: 300)
+      #expect(status == 0, "mpirun -n \(ranks) airfoil \(extra): status \(status):\n\(output)")
+      let rms = number(after: "final rms", in: output)
+      #expect(rms.map { abs($0 - sequential) / sequential <= 1e-12 } == true,
+              "mpirun -n \(ranks) airfoil \(extra): final rms \(rms ?? .nan), sequential \(sequential)")
+      #expect(output.contains("\(ranks) MPI ranks"), "output:\n\(output)")
+    }
+  }
+
+  @Test("airfoil writes a .pvtu with one piece per rank",
+        .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"))
+  func airfoilParallelVTK() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airfoil-pvtu-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("flow.pvtu").path
+    let (status, output, _) = try runMPI(3, Self.airfoil!, ["--cells", "3000", "--iterations", "5", "--quiet", "--vtk", path], seconds: 120)
+    #expect(status == 0, "status \(status):\n\(output)")
+    let index = try String(contentsOfFile: path, encoding: .utf8)
+    var cells = 0
+    for r in 0..<3 {
+      #expect(index.contains("<Piece Source=\"flow_\(r).vtu\"/>"), "index:\n\(index)")
+      let piece = try String(contentsOfFile: folder.appendingPathComponent("flow_\(r).vtu").path, encoding: .utf8)
+      let count = piece.split(separator: "NumberOfCells=\"").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+      cells += count ?? 0
+      #expect(piece.contains("Name=\"mach\""))
+    }
+    // The pieces hold each cell exactly once: the grid's cells (3000 requested → 3072 in a 2:1 grid).
+    let total = output.split(separator: "\n").first { $0.hasPrefix("airfoil:") }.flatMap { line in
+      line.split(separator: ",").first { $0.hasSuffix(" cells") }.flatMap { Int($0.split(separator: " ").first ?? "") }
+    }
+    #expect(total != nil && cells == total, "pieces hold \(cells) cells, the grid \(total ?? -1)")
+  }
+
+  @Test("poisson: the sequential L2 error on 2 ranks with CG + Jacobi, and GAMG converges on 3",
+        .enabled(if: poisson != nil && mpirunPath != nil, "poisson or mpirun is missing"))
+  func poissonParallel() throws {
+    let sequential = number(after: "L2 error:", in: try run(Self.poisson!, ["--n", "128", "--pc", "jacobi"]))
+    #expect(sequential != nil)
+    guard let sequential else { return }
+    let (status, output, _) = try runMPI(2, Self.poisson!, ["--n", "128", "--pc", "jacobi"], seconds: 300)
+    #expect(status == 0, "status \(status):\n\(output)")
+    let l2 = number(after: "L2 error:", in: output)
+    #expect(l2.map { abs($0 - sequential) / sequential <= 1e-8 } == true, "L2 error \(l2 ?? .nan) on 2 ranks, \(sequential) in one process")
+    let (gamgStatus, gamg, _) = try runMPI(3, Self.poisson!, ["--n", "128", "--pc", "gamg"], seconds: 300)
+    #expect(gamgStatus == 0, "status \(gamgStatus):\n\(gamg)")
+    #expect(gamg.contains("cg + gamg") && gamg.contains("CONVERGED") && gamg.contains("PASSED"), "output:\n\(gamg)")
+    let gamgL2 = number(after: "L2 error:", in: gamg)
+    #expect(gamgL2.map { abs($0 - sequential) / sequential <= 1e-6 } == true, "GAMG L2 error \(gamgL2 ?? .nan), sequential \(sequential)")
+  }
+}
