@@ -10,16 +10,21 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # Matrices and solvers (Mat, Solver, the poisson demo): PETSc with Open MPI, and METIS.
 pkg-config --exists PETSc 2>/dev/null || need+=(petsc-dev)
 pkg-config --exists ompi 2>/dev/null || need+=(libopenmpi-dev openmpi-bin)
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)   # the MPI tests and `mpirun -n N airfoil`
 [ -e /usr/include/metis.h ] || need+=(libmetis-dev)
 # Graph partitioning (OP2.partition): PT-Scotch over Open MPI, and METIS (above).
 [ -e /usr/include/scotch/ptscotch.h ] || need+=(libptscotch-dev)
 
 if ((${#need[@]})); then
-  echo "swift-op2 setup: installing ${need[*]}"
+  echo "swift-op2 setup: installing ${need[*]} (log: ${TMPDIR:-/tmp}/swift-op2-setup.log)"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+  setup_log="${TMPDIR:-/tmp}/swift-op2-setup.log"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$setup_log" 2>&1; then
+    cat "$setup_log"
+    echo "swift-op2 setup: installing ${need[*]} failed (log above: $setup_log)"
+    exit 1
+  fi
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
