@@ -18,7 +18,7 @@ struct MPITests {
   @Test("every scenario passes", .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"),
         arguments: [2, 3])
   func scenarios(ranks: Int) throws {
-    let (status, output, _) = try Self.mpi(ranks, ["all"], seconds: 600)
+    let (status, output, _) = try Self.mpi(ranks, ["all"], seconds: 300)
     #expect(status == 0, "mpirun -n \(ranks) op2-mpi-tests failed (status \(status); 124 is the timeout):\n\(output)")
     #expect(output.contains("passed:") && output.contains("scenarios on \(ranks) ranks"), "output:\n\(output)")
     #expect(!output.contains("FAILED"), "output:\n\(output)")

@@ -13,6 +13,11 @@ let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differen
 // These end the job on purpose (a rank fails) or need a fresh process; they run only when named.
 let jobEnders = Scenario.jobEnders + [Scenario.replicated]
 
+guard MPIEnvironment.world != nil else {
+  print("op2-mpi-tests runs under mpirun: mpirun -n 2 \(CommandLine.arguments[0]) [scenario ...]")
+  exit(2)
+}
+
 let requested = Swift.Set(CommandLine.arguments.dropFirst())
 let selected = requested.isEmpty || requested == ["all"]
   ? scenarios : (scenarios + jobEnders).filter { requested.contains($0.name) }

@@ -301,3 +301,27 @@ struct OwnedPlanTests {
     #expect(!broken.checkInvariants().isEmpty)
   }
 }
+
+@Suite("Plan over a range of the set")
+struct PlanRangeTests {
+  @Test("a plan from element `first` on colours like a plan of the sliced map", arguments: [0 as UInt64, 1, 2, 3])
+  func rangeEqualsSlice(seed: UInt64) {
+    let tokens = (0..<3).map { _ in MapToken() }
+    let whole = randomConflicts(setSize: 500, seed: seed, tokens: tokens)
+    let first = 137, size = 300
+    let ranged = whole.map { c -> PlanConflict in
+      var r = c
+      r.firstElement = first
+      return r
+    }
+    let sliced = whole.map { c -> PlanConflict in
+      var r = c
+      r.values = Array(c.values[(first * c.arity)..<((first + size) * c.arity)])
+      return r
+    }
+    let a = Plan(setSize: size, blockSize: 16, conflicts: ranged, owners: 2)
+    let b = Plan(setSize: size, blockSize: 16, conflicts: sliced, owners: 2)
+    #expect(a.blockColours == b.blockColours && a.colourCount == b.colourCount)
+    #expect(a.checkInvariants().isEmpty, "\(a.checkInvariants())")
+  }
+}

@@ -113,7 +113,8 @@ package final class Communicator: @unchecked Sendable {
                   op2shim_mpi_op(op.rawValue), handle)
   }
 
-  /// The sum of `value` over the ranks below this one (0 on rank 0): `MPI_Exscan`.
+  /// The sum of `value` over the ranks below this one (0 on rank 0), like `MPI_Exscan` (done with
+  /// one allgather, which also defines rank 0's result).
   package func exclusivePrefixSum(_ value: Int) -> Int {
     let all = allgather(value)
     return all[..<rank].reduce(0, +)
