@@ -3,7 +3,7 @@ import OP2
 extension Scenario {
   /// Runs ``MeshObjects/run(iterations:)`` on the whole mesh on this rank (replicated), then on the
   /// partitioned mesh, and compares everything gathered back.
-  static func differential(_ name: String, backend: Backend,
+  static func differential(_ name: String, backend: Backend, inBlocks: Bool = false,
                            method: @escaping @Sendable (RandomMesh, MeshObjects) -> OP2.PartitionMethod) -> Scenario {
     Scenario(name) {
       let mesh = RandomMesh(cells: 300, seed: 42)
@@ -18,7 +18,7 @@ extension Scenario {
       }
       config.backend = backend
       try OP2.withConfiguration(config) {
-        let objects = try MeshObjects(mesh)
+        let objects = try MeshObjects(mesh, inBlocks: inBlocks)
         try OP2.partition(primary: objects.cells, map: objects.cellToNode, method: method(mesh, objects))
         try expect(objects.cells.isDistributed == (OP2.rankCount > 1), "cells distributed: \(objects.cells.isDistributed)")
         try objects.run(iterations: 3)
@@ -39,6 +39,15 @@ extension Scenario {
     differential("differential-sequential-ptscotch", backend: .sequential) { _, _ in .ptscotch },
     differential("differential-threaded-metis", backend: .threaded(threads: 2)) { _, _ in .metis },
     differential("differential-sequential-geometric", backend: .sequential) { _, objects in .geometric(coordinates: objects.x) },
+    // The large-mesh path: every rank declares only its blocks.
+    differential("differential-blocks-ptscotch", backend: .sequential, inBlocks: true) { _, _ in .ptscotch },
+    differential("differential-blocks-threaded-geometric", backend: .threaded(threads: 2), inBlocks: true) { _, objects in
+      .geometric(coordinates: objects.x)
+    },
+    differential("differential-blocks-given", backend: .sequential, inBlocks: true) { mesh, objects in
+      let first = objects.cells.globalIndices.first ?? 0
+      return .given(Array(mesh.randomPartArray(ranks: OP2.rankCount, seed: 8)[first..<(first + objects.cells.size)]))
+    },
   ]
 }
 

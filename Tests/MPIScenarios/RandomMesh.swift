@@ -47,17 +47,30 @@ final class MeshObjects {
   let count: Dat<Int32>
   let sum, minimum, maximum: Global<Double>
 
-  init(_ mesh: RandomMesh) throws {
-    nodes = Set(size: mesh.nodeCount, name: "nodes")
-    cells = Set(size: mesh.cellCount, name: "cells")
-    edges = Set(size: mesh.edgeCount, name: "edges")
-    cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mesh.cellNodes, name: "cell2node")
-    edgeToCell = try Map(from: edges, to: cells, arity: 2, values: mesh.edgeCells, name: "edge2cell")
-    edgeToNode = try Map(from: edges, to: nodes, arity: 2, values: mesh.edgeNodes, name: "edge2node")
-    x = try Dat(nodes ** 2, values: mesh.x, name: "x")
+  /// The mesh declared whole (every rank the same), or — `inBlocks` — each rank declaring only
+  /// its even block of every set, with map rows in global indices (the large-mesh path).
+  init(_ mesh: RandomMesh, inBlocks: Bool = false) throws {
+    if inBlocks {
+      nodes = try Set(globalSize: mesh.nodeCount, name: "nodes")
+      cells = try Set(globalSize: mesh.cellCount, name: "cells")
+      edges = try Set(globalSize: mesh.edgeCount, name: "edges")
+    } else {
+      nodes = Set(size: mesh.nodeCount, name: "nodes")
+      cells = Set(size: mesh.cellCount, name: "cells")
+      edges = Set(size: mesh.edgeCount, name: "edges")
+    }
+    /// This rank's rows of `values` (`width` per element of `set`).
+    func mine<T>(_ values: [T], _ set: Set, _ width: Int) -> [T] {
+      let first = set.globalIndices.first ?? 0
+      return Array(values[(first * width)..<((first + set.size) * width)])
+    }
+    cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mine(mesh.cellNodes, cells, 3), name: "cell2node")
+    edgeToCell = try Map(from: edges, to: cells, arity: 2, values: mine(mesh.edgeCells, edges, 2), name: "edge2cell")
+    edgeToNode = try Map(from: edges, to: nodes, arity: 2, values: mine(mesh.edgeNodes, edges, 2), name: "edge2node")
+    x = try Dat(nodes ** 2, values: mine(mesh.x, nodes, 2), name: "x")
     v = Dat(nodes ** 2, name: "v")
-    q = try Dat(cells ** 2, values: mesh.q, name: "q")
-    s = try Dat(cells ** 1, values: mesh.s, name: "s")
+    q = try Dat(cells ** 2, values: mine(mesh.q, cells, 2), name: "q")
+    s = try Dat(cells ** 1, values: mine(mesh.s, cells, 1), name: "s")
     g = Dat(cells ** 2, name: "g")
     r = Dat(cells ** 1, name: "r")
     count = Dat(nodes ** 1, name: "count")
