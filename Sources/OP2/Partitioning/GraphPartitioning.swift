@@ -70,9 +70,12 @@ package enum GraphPartitioning {
   /// - Throws: The same error on every rank:
   ///   ``OP2Error/invalidPartitionInput(rank:reason:)`` when any rank's block is malformed (with
   ///   the lowest such rank), ``OP2Error/partitionerFailed(method:reason:)`` when a library fails.
-  package static func partition(_ graph: DistributedGraph, parts: Int, method: Method,
-                                communicator: Communicator) throws(OP2Error) -> [Int32] {
-    let summary = try graph.validate(parts: parts, method: method, communicator: communicator)
+  ///   - symmetricByConstruction: Skip the symmetry check (one all-to-all of every arc) for a
+  ///     graph its builder made symmetric, such as the primary set's graph built by partitioning.
+  package static func partition(_ graph: DistributedGraph, parts: Int, method: Method, communicator: Communicator,
+                                symmetricByConstruction: Bool = false) throws(OP2Error) -> [Int32] {
+    let summary = try graph.validate(parts: parts, method: method, communicator: communicator,
+                                     checkSymmetry: !symmetricByConstruction)
     if parts == 1 { return [Int32](repeating: 0, count: graph.localVertexCount) }
     switch method {
     case .ptscotch:

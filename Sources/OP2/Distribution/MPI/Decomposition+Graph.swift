@@ -11,49 +11,44 @@ extension Decomposition {
   func primaryGraph(coordinates: Dat<Double>?) -> DistributedGraph {
     let p = pieces[primary], m = primaryMap, target = pieces[m.to]
     let arity = m.arity, start = p.block.local.lowerBound, count = p.block.local.count
-    var incidences = [[Int]](repeating: [], count: ranks)
+    // Global numbers travel as Int32: every set is smaller than 2³¹ (map entries are Int32).
+    var incidences = [[Int32]](repeating: [], count: ranks)
     for i in 0..<count {
       for k in 0..<arity {
-        let t = Int(m.blockRows[i * arity + k])
-        let q = target.block.owner(of: t)
+        let t = m.blockRows[i * arity + k]
+        let q = target.block.owner(of: Int(t))
         incidences[q].append(t)
-        incidences[q].append(start + i)
+        incidences[q].append(Int32(start + i))
       }
     }
-    // Pairs (t, e) for the targets of this rank's block, grouped by target.
-    var pairs: [(t: Int, e: Int)] = []
-    for list in communicator.alltoall(incidences) {
-      var j = 0
-      while j < list.count { pairs.append((list[j], list[j + 1])); j += 2 }
-    }
-    pairs.sort { $0.t != $1.t ? $0.t < $1.t : $0.e < $1.e }
-    var edges = [[Int]](repeating: [], count: ranks)
-    var lower = 0
-    while lower < pairs.count {
-      var upper = lower + 1
-      while upper < pairs.count, pairs[upper].t == pairs[lower].t { upper += 1 }
+    // The elements of each target of this rank's block (counting sort by target).
+    let targetStart = target.block.local.lowerBound
+    let (byTarget, members) = Self.rows(communicator.alltoall(incidences), count: target.block.local.count, first: targetStart)
+    // Every ordered pair of elements sharing a target, to the first element's block owner.
+    var pairs = [[Int32]](repeating: [], count: ranks)
+    for t in 0..<(byTarget.count - 1) {
+      let lower = byTarget[t], upper = byTarget[t + 1]
       for a in lower..<upper {
-        for b in lower..<upper where pairs[a].e != pairs[b].e {
-          let q = p.block.owner(of: pairs[a].e)
-          edges[q].append(pairs[a].e)
-          edges[q].append(pairs[b].e)
+        let q = p.block.owner(of: Int(members[a]))
+        for b in lower..<upper where members[a] != members[b] {
+          pairs[q].append(members[a])
+          pairs[q].append(members[b])
         }
       }
-      lower = upper
     }
-    var neighbours = [[Int]](repeating: [], count: count)
-    for list in communicator.alltoall(edges) {
-      var j = 0
-      while j < list.count { neighbours[list[j] - start].append(list[j + 1]); j += 2 }
-    }
-    var offsets = [0]
-    offsets.reserveCapacity(count + 1)
-    var adjacency: [Int] = []
-    for var list in neighbours {
-      list.sort()
-      var last = -1
-      for v in list where v != last { adjacency.append(v); last = v }
-      offsets.append(adjacency.count)
+    let (offsets, listed) = Self.rows(communicator.alltoall(pairs), count: count, first: start)
+    // Each vertex's neighbours, sorted, without repeats.
+    var adjacencyOffsets = [Int](repeating: 0, count: count + 1)
+    var adjacency = [Int]()
+    adjacency.reserveCapacity(listed.count / 2)
+    var row: [Int32] = []
+    for v in 0..<count {
+      row.removeAll(keepingCapacity: true)
+      row.append(contentsOf: listed[offsets[v]..<offsets[v + 1]])
+      row.sort()
+      var last: Int32 = -1
+      for w in row where w != last { adjacency.append(Int(w)); last = w }
+      adjacencyOffsets[v + 1] = adjacency.count
     }
     var points: [Double] = []
     var dimension = 0
@@ -61,8 +56,26 @@ extension Decomposition {
       dimension = coordinates.dataSet.dim
       points = centroids(of: coordinates, dimension: dimension)
     }
-    return DistributedGraph(vertexOffset: start, globalVertexCount: p.block.globalSize, adjacencyOffsets: offsets,
+    return DistributedGraph(vertexOffset: start, globalVertexCount: p.block.globalSize, adjacencyOffsets: adjacencyOffsets,
                             adjacency: adjacency, coordinates: points, coordinateDimension: dimension)
+  }
+
+  /// `(key, value)` pairs (interleaved, keys in `first ..< first + count`) grouped by key:
+  /// `values[offsets[k] ..< offsets[k + 1]]` are key `first + k`'s values, in arrival order.
+  static func rows(_ lists: [[Int32]], count: Int, first: Int) -> (offsets: [Int], values: [Int32]) {
+    var offsets = [Int](repeating: 0, count: count + 1)
+    for list in lists { for j in stride(from: 0, to: list.count, by: 2) { offsets[Int(list[j]) - first + 1] += 1 } }
+    for k in 0..<count { offsets[k + 1] += offsets[k] }
+    var next = offsets
+    var values = [Int32](repeating: 0, count: offsets[count])
+    for list in lists {
+      for j in stride(from: 0, to: list.count, by: 2) {
+        let k = Int(list[j]) - first
+        values[next[k]] = list[j + 1]
+        next[k] += 1
+      }
+    }
+    return (offsets, values)
   }
 
   /// One point per element of the primary block: its own coordinates, or its targets' mean.

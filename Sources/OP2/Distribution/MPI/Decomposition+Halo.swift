@@ -1,4 +1,25 @@
 extension Decomposition {
+  /// The elements of one set that this rank's owned and exec-halo elements map to, as compact
+  /// *slots*: each distinct global index gets a slot once, and map rows are kept as slot numbers,
+  /// so that owners, halo classes and local indices are array lookups afterwards.
+  struct Targets {
+    var slotOf: [Int32: Int32] = [:]
+    /// Global index and owning rank of each slot.
+    var global: [Int32] = []
+    var owner: [Int32] = []
+    /// The slot's local index once numbered.
+    var local: [Int32] = []
+
+    /// The slot of global index `g`, made on first sight.
+    mutating func slot(_ g: Int32) -> Int32 {
+      if let known = slotOf[g] { return known }
+      let s = Int32(global.count)
+      slotOf[g] = s
+      global.append(g)
+      return s
+    }
+  }
+
   /// Builds OP2's halos from the owned elements and installs the distributed layout.
   ///
   /// For every set S, with all maps from S:
@@ -15,77 +36,81 @@ extension Decomposition {
   /// answer with the contiguous numbering of those elements (for PETSc).
   func buildHalos() {
     let me = Int32(rank)
-    var owners = [[Int: Int32]](repeating: [:], count: pieces.count)
-    lookUpOwners(maps.map { ($0.to, $0.ownedRows) }, into: &owners)
+    var targets = [Targets](repeating: Targets(), count: pieces.count)
+    var ownedSlots = [[Int32]](repeating: [], count: maps.count)
+    var execSlots = [[Int32]](repeating: [], count: maps.count)
+    for (j, m) in maps.enumerated() {
+      ownedSlots[j] = m.ownedRows.map { targets[m.to].slot($0) }
+      m.ownedRows = []
+    }
+    lookUpOwners(&targets)
 
     // Exec halos and core elements.
     var core = [[Bool]](repeating: [], count: pieces.count)
-    var execIDs = [[Int]](repeating: [], count: pieces.count)
+    var execIDs = [[Int32]](repeating: [], count: pieces.count)
     var execOwners = [[Int32]](repeating: [], count: pieces.count)
     for p in pieces {
       core[p.index] = [Bool](repeating: true, count: p.owned.count)
-      guard !p.outgoing.isEmpty else { continue }
-      var ids = [[Int]](repeating: [], count: ranks)
-      var rows = [[[Int32]]](repeating: [[Int32]](repeating: [], count: ranks), count: p.outgoing.count)
+      let outgoing = maps.indices.filter { maps[$0].from == p.index }
+      guard !outgoing.isEmpty else { continue }
+      var ids = [[Int32]](repeating: [], count: ranks)
+      var rows = [[[Int32]]](repeating: [[Int32]](repeating: [], count: ranks), count: outgoing.count)
       var destinations: [Int32] = []
-      for (i, g) in p.owned.enumerated() {
+      for i in p.owned.indices {
         destinations.removeAll(keepingCapacity: true)
-        for m in p.outgoing {
-          let owner = owners[m.to]
-          for k in 0..<m.arity {
-            let o = owner[Int(m.ownedRows[i * m.arity + k])]!
+        for j in outgoing {
+          let arity = maps[j].arity, owner = targets[maps[j].to].owner
+          for k in 0..<arity {
+            let o = owner[Int(ownedSlots[j][i * arity + k])]
             if o != me, !destinations.contains(o) { destinations.append(o) }
           }
         }
         guard !destinations.isEmpty else { continue }
         core[p.index][i] = false
         for q in destinations.map(Int.init) {
-          ids[q].append(g)
-          for (j, m) in p.outgoing.enumerated() { rows[j][q].append(contentsOf: m.ownedRows[(i * m.arity)..<((i + 1) * m.arity)]) }
+          ids[q].append(Int32(p.owned[i]))
+          for (n, j) in outgoing.enumerated() {
+            let arity = maps[j].arity, global = targets[maps[j].to].global
+            for k in 0..<arity { rows[n][q].append(global[Int(ownedSlots[j][i * arity + k])]) }
+          }
         }
       }
       for (q, list) in communicator.alltoall(ids).enumerated() {
         execIDs[p.index].append(contentsOf: list)
         execOwners[p.index].append(contentsOf: repeatElement(Int32(q), count: list.count))
       }
-      for (j, m) in p.outgoing.enumerated() { m.execRows = communicator.alltoall(rows[j]).flatMap { $0 } }
-    }
-    lookUpOwners(maps.map { ($0.to, $0.execRows) }, into: &owners)
-
-    // Non-exec halos: what owned and exec elements map to, owned elsewhere, not in the exec halo.
-    var nonexec = [[(owner: Int32, id: Int)]](repeating: [], count: pieces.count)
-    for t in pieces {
-      let exec = Swift.Set(execIDs[t.index])
-      var seen = Swift.Set<Int>()
-      for m in maps where m.to == t.index {
-        for rows in [m.ownedRows, m.execRows] {
-          for v in rows {
-            let g = Int(v)
-            let o = owners[t.index][g]!
-            if o != me, !exec.contains(g), seen.insert(g).inserted { nonexec[t.index].append((o, g)) }
-          }
-        }
+      for (n, j) in outgoing.enumerated() {
+        execSlots[j] = communicator.alltoall(rows[n]).flatMap { $0 }.map { targets[maps[j].to].slot($0) }
       }
-      nonexec[t.index].sort { $0.owner != $1.owner ? $0.owner < $1.owner : $0.id < $1.id }
     }
+    lookUpOwners(&targets)
 
-    // Local numbering.
+    // Local numbering: owned (core first), exec halo, then the non-exec halo — the slots owned
+    // elsewhere that are not exec-halo elements.
     var orders = [[Int]](repeating: [], count: pieces.count)
-    var locals = [[Int: Int32]](repeating: [:], count: pieces.count)
     var layouts: [SetLayout] = []
+    var nonexec = [[(owner: Int32, id: Int32)]](repeating: [], count: pieces.count)
     for p in pieces {
-      let order = p.owned.indices.filter { core[p.index][$0] } + p.owned.indices.filter { !core[p.index][$0] }
-      let coreCount = core[p.index].reduce(0) { $0 + ($1 ? 1 : 0) }
-      var local = [Int: Int32](minimumCapacity: order.count + execIDs[p.index].count + nonexec[p.index].count)
-      for (l, i) in order.enumerated() { local[p.owned[i]] = Int32(l) }
-      var next = order.count
-      for g in execIDs[p.index] { local[g] = Int32(next); next += 1 }
-      let executed = next
-      for (_, g) in nonexec[p.index] { local[g] = Int32(next); next += 1 }
-      orders[p.index] = order
-      locals[p.index] = local
-      layouts.append(SetLayout(core: coreCount, owned: order.count, executed: executed, total: next,
-                               global: p.block.globalSize))
+      let i = p.index
+      let order = p.owned.indices.filter { core[i][$0] } + p.owned.indices.filter { !core[i][$0] }
+      var localOfOwned = [Int32](repeating: 0, count: order.count)
+      for (l, k) in order.enumerated() { localOfOwned[k] = Int32(l) }
+      var t = targets[i]
+      t.local = [Int32](repeating: -1, count: t.global.count)
+      for s in t.global.indices where t.owner[s] == me {
+        t.local[s] = localOfOwned[Self.position(of: Int(t.global[s]), in: p.owned)]
+      }
+      for (k, g) in execIDs[i].enumerated() {
+        if let s = t.slotOf[g] { t.local[Int(s)] = Int32(order.count + k) }
+      }
+      let executed = order.count + execIDs[i].count
+      nonexec[i] = t.global.indices.filter { t.local[$0] < 0 }.map { (t.owner[$0], t.global[$0]) }
+      nonexec[i].sort { $0.owner != $1.owner ? $0.owner < $1.owner : $0.id < $1.id }
+      for (k, entry) in nonexec[i].enumerated() { t.local[Int(t.slotOf[entry.id]!)] = Int32(executed + k) }
+      targets[i] = t
+      orders[i] = order
+      layouts.append(SetLayout(core: core[i].reduce(0) { $0 + ($1 ? 1 : 0) }, owned: order.count, executed: executed,
+                               total: executed + nonexec[i].count, global: p.block.globalSize))
     }
 
     // Halo lists and the contiguous numbering: each rank asks the owners for its halo elements.
@@ -93,7 +118,7 @@ extension Decomposition {
     var distributions: [_SetDistribution] = []
     for p in pieces {
       let i = p.index, layout = layouts[i]
-      var requests = [[Int]](repeating: [], count: ranks)
+      var requests = [[Int32]](repeating: [], count: ranks)
       var importLocals = [[Int32]](repeating: [], count: ranks)
       for (k, g) in execIDs[i].enumerated() {
         requests[Int(execOwners[i][k])].append(g)
@@ -104,11 +129,12 @@ extension Decomposition {
         importLocals[Int(entry.owner)].append(Int32(layout.executed + k))
       }
       let offset = ownedCounts[..<rank].reduce(0) { $0 + $1[i] }
-      let asked = communicator.alltoall(requests)
+      var localOfOwned = [Int32](repeating: 0, count: orders[i].count)
+      for (l, k) in orders[i].enumerated() { localOfOwned[k] = Int32(l) }
       var exports: [_SetDistribution.Neighbour] = []
       var answers = [[Int]](repeating: [], count: ranks)
-      for (q, list) in asked.enumerated() where !list.isEmpty {
-        let elements = list.map { locals[i][$0]! }
+      for (q, list) in communicator.alltoall(requests).enumerated() where !list.isEmpty {
+        let elements = list.map { localOfOwned[Self.position(of: Int($0), in: p.owned)] }
         exports.append(.init(rank: q, elements: elements))
         answers[q] = elements.map { offset + Int($0) }
       }
@@ -119,18 +145,18 @@ extension Decomposition {
         for (k, n) in numbers.enumerated() { haloNumbers[Int(importLocals[q][k]) - layout.owned] = n }
       }
       var globalIndices = orders[i].map { p.owned[$0] }
-      globalIndices += execIDs[i]
-      globalIndices += nonexec[i].map(\.id)
+      globalIndices += execIDs[i].map(Int.init)
+      globalIndices += nonexec[i].map { Int($0.id) }
       distributions.append(_SetDistribution(communicator: communicator, globalIndices: globalIndices, exports: exports,
                                             imports: imports, numberingOffset: offset, haloNumbers: haloNumbers))
     }
 
     // Install: maps in local indices, Dats in local order with halo space, then the sets.
-    for m in maps {
-      let local = locals[m.to]
-      var rows = Self.permuteRows(m.ownedRows, width: m.arity, order: orders[m.from])
-      rows += m.execRows
-      m.map.replaceValues(rows.map { local[Int($0)]! })
+    for (j, m) in maps.enumerated() {
+      let local = targets[m.to].local
+      var rows = Self.permuteRows(ownedSlots[j], width: m.arity, order: orders[m.from])
+      rows += execSlots[j]
+      m.map.replaceValues(rows.map { local[Int($0)] })
     }
     for d in dats {
       let layout = layouts[d.set]
@@ -141,17 +167,22 @@ extension Decomposition {
     for p in pieces { p.set.install(layout: layouts[p.index], distribution: distributions[p.index]) }
   }
 
-  /// Adds, for every global index in the rows that `owners[set]` does not know yet, the rank that
-  /// owns it (asked of the index's block owner, which knows the part of its block).
-  private func lookUpOwners(_ rows: [(set: Int, rows: [Int32])], into owners: inout [[Int: Int32]]) {
+  /// Asks the block owners which rank owns each slot that has no owner yet.
+  private func lookUpOwners(_ targets: inout [Targets]) {
     for t in pieces {
-      var keys = Swift.Set<Int>()
-      for (set, list) in rows where set == t.index {
-        for v in list where owners[set][Int(v)] == nil { keys.insert(Int(v)) }
-      }
-      let ordered = keys.sorted()
-      let parts = t.block.fetch(t.blockPart, keys: ordered, on: communicator)
-      for (g, o) in zip(ordered, parts) { owners[t.index][g] = o }
+      let known = targets[t.index].owner.count
+      let keys = targets[t.index].global[known...].map(Int.init)
+      targets[t.index].owner += t.block.fetch(t.blockPart, keys: keys, on: communicator)
     }
+  }
+
+  /// The position of `g` in the ascending array `sorted`, which holds it.
+  static func position(of g: Int, in sorted: [Int]) -> Int {
+    var low = 0, high = sorted.count - 1
+    while low < high {
+      let mid = (low + high) / 2
+      if sorted[mid] < g { low = mid + 1 } else { high = mid }
+    }
+    return low
   }
 }

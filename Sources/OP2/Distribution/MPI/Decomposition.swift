@@ -47,7 +47,6 @@ package final class Decomposition {
     var arity: Int { map.arity }
     var blockRows: [Int32] = []
     var ownedRows: [Int32] = []
-    var execRows: [Int32] = []
     init(map: Map, from: Int, to: Int) {
       self.map = map
       self.from = from
@@ -138,6 +137,9 @@ package final class Decomposition {
     lap("migrate")
     buildHalos()
     lap("halos")
+    if communicator.rank == 0, ProcessInfo.processInfo.environment["OP2_PARTITION_REPORT"] != nil {
+      print("OP2.partition on \(ranks) ranks: " + timings.map { "\($0.step) \(String(format: "%.3f", $0.seconds)) s" }.joined(separator: ", "))
+    }
   }
 
   // MARK: Checks
@@ -242,12 +244,14 @@ package final class Decomposition {
       let slice = p.set.layout.declaredInBlocks ? parts[...] : parts[p.block.local]
       p.blockPart = slice.map { Int32($0) }
     case .automatic, .ptscotch:
-      p.blockPart = try GraphPartitioning.partition(primaryGraph(coordinates: nil), parts: ranks, method: .ptscotch, communicator: communicator)
+      p.blockPart = try GraphPartitioning.partition(primaryGraph(coordinates: nil), parts: ranks, method: .ptscotch,
+                                                    communicator: communicator, symmetricByConstruction: true)
     case .metis:
-      p.blockPart = try GraphPartitioning.partition(primaryGraph(coordinates: nil), parts: ranks, method: .metis, communicator: communicator)
+      p.blockPart = try GraphPartitioning.partition(primaryGraph(coordinates: nil), parts: ranks, method: .metis,
+                                                    communicator: communicator, symmetricByConstruction: true)
     case .geometric(let coordinates):
       p.blockPart = try GraphPartitioning.partition(primaryGraph(coordinates: coordinates), parts: ranks, method: .geometric,
-                                                    communicator: communicator)
+                                                    communicator: communicator, symmetricByConstruction: true)
     }
     p.partitioned = true
   }
