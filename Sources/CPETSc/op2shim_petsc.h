@@ -236,47 +236,44 @@ static inline int op2shim_mat_begin_insertion(op2shim_mat_context *c) {
   return 1;
 }
 
-/* The insertion callback of generated wrappers for a sequential Mat: adds (or inserts) the
- * element matrix `values`, row-major, (nrows*rdim) x (ncols*cdim), at node rows `rows` and node
- * columns `cols` (global = local indices). */
-static inline void op2shim_mat_add(void *ctx, int nrows, const int *rows, int ncols, const int *cols,
-                                   const double *values) {
-  op2shim_mat_context *c = (op2shim_mat_context *)ctx;
+/* Adds (or inserts) the element matrix `values`, row-major, (nrows*rdim) x (ncols*cdim), at node
+ * rows `rows` and node columns `cols`: global indices, or with `local` local ones mapped by the
+ * Mat's local-to-global mappings. `local` is a constant in each caller below, so each is compiled
+ * with one branch only. */
+static inline void op2shim_mat_insert(op2shim_mat_context *c, int local, int nrows, const int *rows, int ncols,
+                                      const int *cols, const double *values) {
   if (!op2shim_mat_begin_insertion(c)) return;
   PetscErrorCode e = 0;
-  if (c->rdim == c->cdim) {
-    e = c->rdim == 1 ? MatSetValues(c->mat, nrows, rows, ncols, cols, values, c->mode)
-                     : MatSetValuesBlocked(c->mat, nrows, rows, ncols, cols, values, c->mode);
+  if (c->rdim == c->cdim && c->rdim > 1) {
+    e = local ? MatSetValuesBlockedLocal(c->mat, nrows, rows, ncols, cols, values, c->mode)
+              : MatSetValuesBlocked(c->mat, nrows, rows, ncols, cols, values, c->mode);
+  } else if (c->rdim == 1 && c->cdim == 1) {
+    e = local ? MatSetValuesLocal(c->mat, nrows, rows, ncols, cols, values, c->mode)
+              : MatSetValues(c->mat, nrows, rows, ncols, cols, values, c->mode);
   } else {
+    /* Different dims: expand node indices to scalar rows and columns. */
     PetscInt r[nrows * c->rdim], q[ncols * c->cdim];
     for (int i = 0; i < nrows; i++)
       for (PetscInt a = 0; a < c->rdim; a++) r[i * c->rdim + a] = rows[i] * c->rdim + a;
     for (int j = 0; j < ncols; j++)
       for (PetscInt b = 0; b < c->cdim; b++) q[j * c->cdim + b] = cols[j] * c->cdim + b;
-    e = MatSetValues(c->mat, nrows * c->rdim, r, ncols * c->cdim, q, values, c->mode);
+    e = local ? MatSetValuesLocal(c->mat, nrows * c->rdim, r, ncols * c->cdim, q, values, c->mode)
+              : MatSetValues(c->mat, nrows * c->rdim, r, ncols * c->cdim, q, values, c->mode);
   }
   if (e) op2shim_mat_record_error(c->state, e);
 }
 
-/* The same for a distributed Mat: `rows` and `cols` are local node indices (owned, then halo),
- * mapped by the Mat's local-to-global mappings; rows owned by other ranks are dropped. */
+/* The insertion callback of generated wrappers for a sequential Mat (global = local indices). */
+static inline void op2shim_mat_add(void *ctx, int nrows, const int *rows, int ncols, const int *cols,
+                                   const double *values) {
+  op2shim_mat_insert((op2shim_mat_context *)ctx, 0, nrows, rows, ncols, cols, values);
+}
+
+/* The same for a distributed Mat: `rows` and `cols` are local node indices (owned, then halo);
+ * rows owned by other ranks are dropped. */
 static inline void op2shim_mat_add_local(void *ctx, int nrows, const int *rows, int ncols, const int *cols,
                                          const double *values) {
-  op2shim_mat_context *c = (op2shim_mat_context *)ctx;
-  if (!op2shim_mat_begin_insertion(c)) return;
-  PetscErrorCode e = 0;
-  if (c->rdim == c->cdim) {
-    e = c->rdim == 1 ? MatSetValuesLocal(c->mat, nrows, rows, ncols, cols, values, c->mode)
-                     : MatSetValuesBlockedLocal(c->mat, nrows, rows, ncols, cols, values, c->mode);
-  } else {
-    PetscInt r[nrows * c->rdim], q[ncols * c->cdim];
-    for (int i = 0; i < nrows; i++)
-      for (PetscInt a = 0; a < c->rdim; a++) r[i * c->rdim + a] = rows[i] * c->rdim + a;
-    for (int j = 0; j < ncols; j++)
-      for (PetscInt b = 0; b < c->cdim; b++) q[j * c->cdim + b] = cols[j] * c->cdim + b;
-    e = MatSetValuesLocal(c->mat, nrows * c->rdim, r, ncols * c->cdim, q, values, c->mode);
-  }
-  if (e) op2shim_mat_record_error(c->state, e);
+  op2shim_mat_insert((op2shim_mat_context *)ctx, 1, nrows, rows, ncols, cols, values);
 }
 
 typedef void (*op2shim_mat_add_function)(void *, int, const int *, int, const int *, const double *);

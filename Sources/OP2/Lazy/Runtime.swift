@@ -234,14 +234,7 @@ package final class Runtime: @unchecked Sendable {
   }
 
   package func timingReport() -> TimingReport {
-    let entries = lock.withLock { timings.entries }
-    return TimingReport(
-      rows: entries.map {
-        .init(name: $0.name, count: $0.count, seconds: $0.seconds, bytes: $0.bytes, planSeconds: $0.planSeconds,
-              colours: $0.colours, blocks: $0.blocks, haloSeconds: $0.haloSeconds, haloBytes: $0.haloBytes,
-              haloExchanges: $0.haloExchanges)
-      },
-      compileSeconds: compiler.statistics.compileSeconds)
+    TimingReport(rows: lock.withLock { timings.entries }, compileSeconds: compiler.statistics.compileSeconds)
   }
 
   package func recordPlan(loop: String, seconds: Double, colours: Int, blocks: Int) {

@@ -1,22 +1,8 @@
 /// Per-loop counts, times and bytes moved, gathered as loops run; the data behind
 /// ``OP2/timingReport()`` (OP2's `op_timing_output`).
 package struct LoopTimings: Sendable {
-  package struct Entry: Sendable, Equatable {
-    package var name: String
-    package var count = 0
-    package var seconds = 0.0
-    package var bytes = 0
-    package var planSeconds = 0.0
-    package var colours = 0
-    package var blocks = 0
-    /// Time spent packing, posting, waiting for and unpacking halo exchanges.
-    package var haloSeconds = 0.0
-    /// Bytes this rank sent in halo exchanges.
-    package var haloBytes = 0
-    /// Halo exchanges (one per Dat per loop run).
-    package var haloExchanges = 0
-  }
-  package private(set) var entries: [Entry] = []
+  /// One row per loop (or fused group), in order of first execution.
+  package private(set) var entries: [TimingReport.Row] = []
   private var index: [String: Int] = [:]
 
   package mutating func record(name: String, seconds: Double, bytes: Int) {
@@ -44,7 +30,7 @@ package struct LoopTimings: Sendable {
 
   private mutating func slot(_ name: String) -> Int {
     if let i = index[name] { return i }
-    entries.append(Entry(name: name))
+    entries.append(TimingReport.Row(name: name, count: 0, seconds: 0, bytes: 0, planSeconds: 0, colours: 0, blocks: 0))
     index[name] = entries.count - 1
     return entries.count - 1
   }
