@@ -71,6 +71,8 @@ extension Bench {
       var counts: [DecompositionCensus.SetCounts]
       /// Per part, the parts it exchanges cells with.
       var neighbours: [Int]
+      /// The most cells one part sends another in one exchange (its q message is 32 B each).
+      var largestMessage: Int
       var parts: [AirfoilPart]
       var whole: AirfoilPart
       var metisSeconds: Double, censusSeconds: Double
@@ -111,6 +113,7 @@ extension Bench {
         }
         fflush(nil)
         rows.append(Row(gridCells: mesh.cellCount, partCount: k, counts: census.counts, neighbours: census.neighbours(AirfoilPart.cellSet),
+                        largestMessage: census.imports[AirfoilPart.cellSet].map(\.elements).max() ?? 0,
                         parts: parts, whole: AirfoilPart.whole(census), metisSeconds: metis, censusSeconds: counted))
       }
       return rows
@@ -120,9 +123,9 @@ extension Bench {
       print("""
 
         | cells | parts | cells/part max | mean | imbalance | edges executed max | mean | halo cells max | mean \
-        | halo nodes max | neighbours max | mean | KB sent/iteration max | messages/iteration max | core cells | core edges \
-        | METIS (s) | halos (s) |
-        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+        | halo nodes max | neighbours max | mean | KB sent/iteration max | messages/iteration max | largest q message (KB) \
+        | core cells | core edges | METIS (s) | halos (s) |
+        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
         """)
       for row in rows {
         let c = row.counts, p = row.parts, k = Double(row.partCount)
@@ -139,7 +142,7 @@ extension Bench {
         print("| \(row.gridCells) | \(row.partCount) | \(cells.max()!) | \(f(mean(cells), "%.0f")) | \(f(Double(cells.max()!) / mean(cells), "%.3f")) "
               + "| \(edges.max()!) | \(f(mean(edges), "%.0f")) | \(halo.max()!) | \(f(mean(halo), "%.0f")) | \(haloNodes.max()!) "
               + "| \(neighbours.max()!) | \(f(mean(neighbours), "%.1f")) | \(f(Double(bytes.max()!) / 1e3, "%.1f")) | \(messages.max()!) "
-              + "| \(fraction(AirfoilPart.cellSet)) | \(fraction(AirfoilPart.edgeSet)) | \(f(row.metisSeconds, "%.1f")) | \(f(row.censusSeconds, "%.2f")) |")
+              + "| \(f(Double(32 * row.largestMessage) / 1e3, "%.1f")) | \(fraction(AirfoilPart.cellSet)) | \(fraction(AirfoilPart.edgeSet)) | \(f(row.metisSeconds, "%.1f")) | \(f(row.censusSeconds, "%.2f")) |")
       }
     }
 
