@@ -134,6 +134,41 @@ extension Scenario {
         }
       }
     },
+    Scenario("halo-census-matches-partition") {
+      // DecompositionCensus (the serial count behind op2-bench scaling) against what
+      // OP2.partition built: given random parts, and METIS on the graph the census builds itself
+      // (the same CSR as the library's, so METIS's fixed seed gives the same parts).
+      for (seed, metis) in [(1, false), (2, false), (3, true), (4, true)] as [(UInt64, Bool)] {
+        let mesh = RandomMesh(cells: 150, seed: seed)
+        let ranks = OP2.rankCount, me = OP2.rank
+        let objects = try MeshObjects(mesh)
+        var parts = mesh.randomPartArray(ranks: ranks, seed: seed + 10).map { Int32($0) }
+        if metis {
+          let graph = DecompositionCensus.adjacency(of: mesh.cellNodes, arity: 3, sourceCount: mesh.cellCount, targetCount: mesh.nodeCount)
+          parts = try METIS.partitionWhole(offsets: graph.offsets, adjacency: graph.adjacency, parts: ranks)
+        }
+        try OP2.partition(primary: objects.cells, map: objects.cellToNode, method: metis ? .metis : .given(parts.map { Int($0) }))
+        let sets = [objects.nodes, objects.cells, objects.edges]
+        let census = DecompositionCensus(
+          sets: sets.map { .init(name: $0.name, size: $0.globalSize) },
+          maps: [.init(name: "cell2node", from: 1, to: 0, arity: 3, values: mesh.cellNodes),
+                 .init(name: "edge2cell", from: 2, to: 1, arity: 2, values: mesh.edgeCells),
+                 .init(name: "edge2node", from: 2, to: 0, arity: 2, values: mesh.edgeNodes)],
+          primary: 1, primaryParts: parts, parts: ranks)
+        for (i, s) in sets.enumerated() {
+          let c = census.counts[i]
+          let want = [c.core[me], c.owned[me], c.owned[me] + c.exec[me], c.owned[me] + c.exec[me] + c.nonExec[me]]
+          let got = [s.coreSize, s.size, s.executedSize, s.totalSize]
+          try expect(got == want, "seed \(seed)\(metis ? " (METIS)" : ""), rank \(me) set \(s.name): (core, owned, executed, total) = \(got), census \(want)")
+          let imports = s.distribution.map { $0.imports.map { [$0.rank, $0.elements.count] } } ?? []
+          let exports = s.distribution.map { $0.exports.map { [$0.rank, $0.elements.count] } } ?? []
+          let wantImports = census.imports[i].filter { $0.importer == me }.map { [$0.owner, $0.elements] }
+          let wantExports = census.imports[i].filter { $0.owner == me }.map { [$0.importer, $0.elements] }
+          try expect(imports == wantImports && exports == wantExports,
+                     "seed \(seed), rank \(me) set \(s.name): imports \(imports), exports \(exports); census \(wantImports), \(wantExports)")
+        }
+      }
+    },
   ]
 
   /// Compares every set's layout and local order on this rank with ``HaloOracle``.

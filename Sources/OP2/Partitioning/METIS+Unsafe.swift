@@ -18,7 +18,7 @@ import Foundation
 ///
 /// This is OP2-Common's `op_partition("PARMETIS", "KWAY", …)` done serially: the same objective,
 /// without ParMETIS's parallel coarsening.
-enum METIS {
+package enum METIS {
   /// The seed of METIS's random number generator (`METIS_OPTION_SEED`): fixed for repeatable parts.
   static let seed: idx_t = 4321
 
@@ -74,7 +74,7 @@ enum METIS {
   /// The largest part k-way may leave before recursive bisection is tried instead: METIS's own
   /// k-way tolerance of 3 % above the average (its default `ufactor` of 30), and never less than
   /// the average rounded up, which even a perfect partition needs.
-  static func largestAcceptedPart(vertices: Int, parts: Int) -> Int {
+  package static func largestAcceptedPart(vertices: Int, parts: Int) -> Int {
     let average = Double(vertices) / Double(parts)
     return max(Int(average.rounded(.up)), Int((1.03 * average).rounded(.down)))
   }
@@ -96,7 +96,10 @@ enum METIS {
   /// - Returns: The part of each vertex.
   /// - Throws: ``OP2Error/partitionerFailed(method:reason:)`` when METIS returns anything but
   ///   `METIS_OK`.
-  static func partitionWhole(offsets: [idx_t], adjacency: [idx_t], parts: Int) throws(OP2Error) -> [idx_t] {
+  ///
+  /// `package` for `op2-bench scaling`, which partitions whole meshes in one process; its arrays
+  /// are `Int32`, which is `idx_t` here (the C module stays internal to this file).
+  package static func partitionWhole(offsets: [Int32], adjacency: [Int32], parts: Int) throws(OP2Error) -> [Int32] {
     let vertexCount = offsets.count - 1
     if vertexCount <= parts { return (0..<vertexCount).map { idx_t($0) } }
     let kway = try call("METIS_PartGraphKway", offsets: offsets, adjacency: adjacency, parts: parts)
