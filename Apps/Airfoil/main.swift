@@ -89,7 +89,7 @@ extension Airfoil {
       try sim.partition(method: partitionMethod(sim))
       if ProcessInfo.processInfo.environment["AIRFOIL_DEBUG_LAYOUT"] != nil {
         for s in [sim.nodes, sim.edges, sim.bedges, sim.cells] {
-          print("rank \(OP2.rank) \(s.name): core \(s.coreSize) owned \(s.size) exec \(s.executedSize) total \(s.totalSize)")
+          print("rank \(OP2.rank) \(s.name): core \(s.coreSize) owned \(s.size) owned+exec \(s.executedSize) total \(s.totalSize)")
         }
       }
       let setupSeconds = seconds(since: setup)

@@ -38,14 +38,14 @@ struct AirfoilPart {
 ///     T(P)        = max_r stage₁(r) + max_r stage₂(r) + 2 · α · ⌈log2 P⌉
 ///     stage₁(r)   = t_save·C + stage₂(r)
 ///     stage₂(r)   = t_adt·C + t_res·E + t_bres·B + t_update·C + exposed(r)
-///     exchange(r) = α · 2 · max(parts sent to, parts received from)
+///     exchange(r) = α · max(parts sent to, parts received from)
 ///                 + 40 B · max(cells sent, cells received) / β
 ///     exposed(r)  = exchange(r)                            without overlap
 ///                 = max(0, exchange(r) − t_res · E_core(r)) with overlap (core edges hide it)
 ///
 /// C: owned cells; E, B: owned + exec-halo edges and bedges; E_core: core edges of part r. Each
-/// exchange sends q (4 doubles) and adt (1 double) of every cell a neighbour imports, one message
-/// per Dat and neighbour; the other loops need no exchange once x is current.
+/// exchange sends q (4 doubles) and adt (1 double) of every cell a neighbour imports, packed in
+/// one message per neighbour; the other loops need no exchange once x is current.
 struct ScalingModel {
   /// Seconds per element of save_soln, adt_calc, res_calc, bres_calc, update.
   var save: Double, adt: Double, res: Double, bres: Double, update: Double
@@ -70,7 +70,7 @@ struct ScalingModel {
   /// One halo exchange of q and adt for part `p`.
   func exchange(_ p: AirfoilPart) -> Double {
     guard p.cellsSent + p.cellsReceived > 0 else { return 0 }
-    return alpha * 2 * Double(max(p.sendNeighbours, p.receiveNeighbours))
+    return alpha * Double(max(p.sendNeighbours, p.receiveNeighbours))
       + Self.bytesPerCell * Double(max(p.cellsSent, p.cellsReceived)) / beta
   }
 

@@ -86,7 +86,7 @@ extension Dat {
   public func localData(includingHalo: Bool = false) -> [T] {
     guard includingHalo, dataSet.set.distribution != nil else { return data }
     Runtime.current.prepareHostAccess(to: self, writing: false)
-    if haloState.isStale, let exchange = HaloExchange(self) {
+    if haloState.isStale, let exchange = HaloExchange([self]) {
       let requests = dataSet.set.distribution!.communicator.requests()
       exchange.post(on: requests, tag: 0)
       requests.wait()

@@ -34,8 +34,8 @@ package enum DistributedLoop {
     let runsExecHalo = args.contains { $0.matrix != nil || ($0.map != nil && $0.access.writes) }
     var traffic = Traffic()
 
-    // 1. Exchanges, in argument order (the same on every rank).
-    var exchanges: [HaloExchange] = []
+    // 1. Exchanges, in argument order (the same on every rank), the Dats of one set together.
+    var stale: [any _ArgData] = []
     var scheduled = Swift.Set<ObjectIdentifier>()
     var written = Swift.Set<ObjectIdentifier>()
     for loop in group.loops {
@@ -43,11 +43,17 @@ package enum DistributedLoop {
         let id = ObjectIdentifier(arg.data)
         guard arg.access == .read || arg.access == .rw, arg.map != nil || runsExecHalo,
               !written.contains(id), !scheduled.contains(id), arg.data.halo?.isStale == true,
-              let exchange = HaloExchange(arg.data) else { continue }
+              arg.data.set?.distribution != nil else { continue }
         scheduled.insert(id)
-        exchanges.append(exchange)
+        stale.append(arg.data)
       }
       for arg in loop.args where arg.access.writes { written.insert(ObjectIdentifier(arg.data)) }
+    }
+    var exchanges: [HaloExchange] = []
+    var sets: [ObjectIdentifier] = []
+    for d in stale where !sets.contains(ObjectIdentifier(d.set!)) {
+      sets.append(ObjectIdentifier(d.set!))
+      if let exchange = HaloExchange(stale.filter { $0.set === d.set }) { exchanges.append(exchange) }
     }
 
     // Globals reduced by the group: INC starts from zero here and adds the value it had.
@@ -68,7 +74,7 @@ package enum DistributedLoop {
         exchange.post(on: requests, tag: Int32(tag))
         traffic.haloBytes += exchange.bytesSent
       }
-      traffic.exchanges = exchanges.count
+      traffic.exchanges = stale.count
       var waited = ContinuousClock.now - started
       try execute(0..<layout.core)
       let waiting = ContinuousClock.now

@@ -24,6 +24,8 @@ package final class _SetDistribution: @unchecked Sendable {
   package let numberingOffset: Int
   /// The contiguous number of each halo element (element `owned + k` is `haloNumbers[k]`).
   package let haloNumbers: [Int]
+  /// Halo-exchange buffers by bytes per element (see ``exchangeBuffers(rowBytes:)``).
+  nonisolated(unsafe) var bufferCache: [Int: HaloExchange.Buffers] = [:]
 
   package init(communicator: Communicator, globalIndices: [Int], exports: [Neighbour], imports: [Neighbour],
                numberingOffset: Int, haloNumbers: [Int]) {
