@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "op2-bench",
     abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil.",
-    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self],
+    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self, GridRead.self],
     defaultSubcommand: Core.self)
 }
 
