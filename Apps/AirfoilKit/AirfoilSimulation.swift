@@ -33,25 +33,67 @@ public final class AirfoilSimulation {
 
   /// Sets up the mesh and the free-stream initial state.
   /// - Throws: ``OP2Error`` when the grid's arrays do not fit its counts.
-  public init(grid: OP2Grid) throws {
+  public convenience init(grid: OP2Grid) throws {
+    try self.init(
+      sets: { (Set(size: grid.nodeCount, name: "nodes"), Set(size: grid.edgeCount, name: "edges"),
+               Set(size: grid.bedgeCount, name: "bedges"), Set(size: grid.cellCount, name: "cells")) },
+      x: grid.x, cellNodes: grid.cellNodes, edgeNodes: grid.edgeNodes, edgeCells: grid.edgeCells,
+      bedgeNodes: grid.bedgeNodes, bedgeCells: grid.bedgeCells, bound: grid.bound)
+  }
+
+  /// Sets up this rank's block of the mesh and its free-stream initial state: the large-mesh
+  /// path, where no rank holds the whole grid.
+  ///
+  /// Declares each set with `Set(globalSize:name:)` (this rank's even block, the one
+  /// `OP2GridReader.readBlock` reads), the maps from the block's rows in global indices and the
+  /// Dats from its values: the same objects as ``init(grid:)``, so that after ``partition(method:)``
+  /// (which must come before any iteration under `mpirun`) the simulation is the same. Without
+  /// MPI a block of rank 0 of 1 is the whole grid and this equals ``init(grid:)``.
+  ///
+  /// ```swift
+  /// let sim = try AirfoilSimulation(block: OP2GridReader.readBlock(contentsOf: "new_grid.dat"))
+  /// try sim.partition()
+  /// ```
+  ///
+  /// - Parameter block: This rank's block (``OP2/rank`` of ``OP2/rankCount``).
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when the block was read for another
+  ///   rank or rank count; ``OP2Error`` when its arrays do not fit its ranges.
+  public convenience init(block: OP2GridBlock) throws {
+    guard block.rank == OP2.rank, block.rankCount == OP2.rankCount else {
+      throw OP2Error.invalidSize(
+        object: "AirfoilSimulation(block:)",
+        what: "block rank (this process is rank \(OP2.rank) of \(OP2.rankCount), the block one of \(block.rankCount))",
+        value: block.rank)
+    }
+    try self.init(
+      sets: { try (Set(globalSize: block.nodeCount, name: "nodes"), Set(globalSize: block.edgeCount, name: "edges"),
+                   Set(globalSize: block.bedgeCount, name: "bedges"), Set(globalSize: block.cellCount, name: "cells")) },
+      x: block.x, cellNodes: block.cellNodes, edgeNodes: block.edgeNodes, edgeCells: block.edgeCells,
+      bedgeNodes: block.bedgeNodes, bedgeCells: block.bedgeCells, bound: block.bound)
+  }
+
+  /// Declares the constants, then the sets `sets` makes (nodes, edges, bedges, cells), then the
+  /// maps and Dats over them from rows of those sets (all of each set, or this rank's block).
+  private init(
+    sets: () throws -> (Set, Set, Set, Set),
+    x xValues: [Double], cellNodes: [Int32], edgeNodes: [Int32], edgeCells: [Int32],
+    bedgeNodes: [Int32], bedgeCells: [Int32], bound boundValues: [Int32]
+  ) throws {
     constants = try AirfoilConstants.declare()
-    nodes = Set(size: grid.nodeCount, name: "nodes")
-    edges = Set(size: grid.edgeCount, name: "edges")
-    bedges = Set(size: grid.bedgeCount, name: "bedges")
-    cells = Set(size: grid.cellCount, name: "cells")
-    pedge = try Map(from: edges, to: nodes, arity: 2, values: grid.edgeNodes, name: "pedge")
-    pecell = try Map(from: edges, to: cells, arity: 2, values: grid.edgeCells, name: "pecell")
-    pbedge = try Map(from: bedges, to: nodes, arity: 2, values: grid.bedgeNodes, name: "pbedge")
-    pbecell = try Map(from: bedges, to: cells, arity: 1, values: grid.bedgeCells, name: "pbecell")
-    pcell = try Map(from: cells, to: nodes, arity: 4, values: grid.cellNodes, name: "pcell")
-    x = try Dat(nodes ** 2, values: grid.x, name: "p_x")
-    var initial = [Double](repeating: 0, count: 4 * grid.cellCount)
-    for c in 0..<grid.cellCount { for k in 0..<4 { initial[4 * c + k] = AirfoilConstants.qinf[k] } }
+    (nodes, edges, bedges, cells) = try sets()
+    pedge = try Map(from: edges, to: nodes, arity: 2, values: edgeNodes, name: "pedge")
+    pecell = try Map(from: edges, to: cells, arity: 2, values: edgeCells, name: "pecell")
+    pbedge = try Map(from: bedges, to: nodes, arity: 2, values: bedgeNodes, name: "pbedge")
+    pbecell = try Map(from: bedges, to: cells, arity: 1, values: bedgeCells, name: "pbecell")
+    pcell = try Map(from: cells, to: nodes, arity: 4, values: cellNodes, name: "pcell")
+    x = try Dat(nodes ** 2, values: xValues, name: "p_x")
+    var initial = [Double](repeating: 0, count: 4 * cells.size)
+    for c in 0..<cells.size { for k in 0..<4 { initial[4 * c + k] = AirfoilConstants.qinf[k] } }
     q = try Dat(cells ** 4, values: initial, name: "p_q")
     qold = Dat(cells ** 4, name: "p_qold")
     res = Dat(cells ** 4, name: "p_res")
     adt = Dat(cells ** 1, name: "p_adt")
-    bound = try Dat(bedges ** 1, values: grid.bound, name: "p_bound")
+    bound = try Dat(bedges ** 1, values: boundValues, name: "p_bound")
     rms = Global(value: 0, name: "rms")
   }
 

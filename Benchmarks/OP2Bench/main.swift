@@ -10,8 +10,8 @@ import OP2
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "op2-bench",
-    abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil, predicted scaling.",
-    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self, Scaling.self],
+    abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil, grid reading, predicted scaling.",
+    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self, GridRead.self, Scaling.self],
     defaultSubcommand: Core.self)
 }
 

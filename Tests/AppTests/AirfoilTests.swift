@@ -42,6 +42,23 @@ struct AirfoilTests {
     }
   }
 
+  @Test("a simulation declared from a one-rank block is the simulation of the whole grid")
+  func fromBlock() throws {
+    let grid = try AirfoilMesh.generate(cells: 2400)
+    try OP2.withConfiguration(OP2.Configuration()) {
+      let whole = try AirfoilSimulation(grid: grid)
+      let blocks = try AirfoilSimulation(block: OP2GridBlock(slicing: grid, rank: 0, rankCount: 1))
+      try blocks.partition()  // nothing to do on one rank
+      #expect(blocks.cells.globalSize == grid.cellCount && blocks.nodes.size == grid.nodeCount)
+      for i in 1...10 { #expect(try whole.iterate() == blocks.iterate(), "iteration \(i)") }
+      #expect(whole.q.data == blocks.q.data)
+    }
+    #expect(throws: OP2Error.invalidSize(
+      object: "AirfoilSimulation(block:)", what: "block rank (this process is rank 0 of 1, the block one of 2)", value: 1)) {
+      try AirfoilSimulation(block: OP2GridBlock(slicing: grid, rank: 1, rankCount: 2))
+    }
+  }
+
   @Test("renumbered grids are consistent and give the same rms", arguments: ["shuffled", "rcm", "shuffled+rcm"])
   func renumbered(ordering: String) throws {
     let grid = try AirfoilMesh.generate(cells: 2400)

@@ -1,4 +1,6 @@
+import AirfoilKit
 import Foundation
+import OP2
 import Testing
 
 /// The apps under `mpirun`, against the same apps in one process.
@@ -22,6 +24,28 @@ struct MPIAppTests {
       #expect(rms.map { abs($0 - sequential) / sequential <= 1e-12 } == true,
               "mpirun -n \(ranks) airfoil \(extra): final rms \(rms ?? .nan), sequential \(sequential)")
       #expect(output.contains("\(ranks) MPI ranks"), "output:\n\(output)")
+    }
+  }
+
+  @Test("airfoil --grid under mpirun reads the file in blocks and gives the one-process rms to 1e-12",
+        .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"))
+  func airfoilGridBlocks() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("airfoil-grid-blocks-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("new_grid.dat").path
+    try OP2GridWriter.write(AirfoilMesh.generate(cells: 12_000), to: path)
+    let common = ["--grid", path, "--iterations", "200", "--quiet"]
+    let sequential = number(after: "final rms", in: try run(Self.airfoil!, common))
+    #expect(sequential != nil)
+    guard let sequential else { return }
+    for (ranks, extra, inBlocks) in [(3, [String](), true), (2, ["--partitioner", "geometric"], true), (2, ["--whole-grid"], false)] {
+      let (status, output, _) = try runMPI(ranks, Self.airfoil!, common + extra, seconds: 300)
+      #expect(status == 0, "mpirun -n \(ranks) airfoil \(extra): status \(status):\n\(output)")
+      let rms = number(after: "final rms", in: output)
+      #expect(rms.map { abs($0 - sequential) / sequential <= 1e-12 } == true,
+              "mpirun -n \(ranks) airfoil \(extra): final rms \(rms ?? .nan), sequential \(sequential)")
+      #expect(output.contains("\(ranks) MPI ranks") && output.contains("read in blocks") == inBlocks, "output:\n\(output)")
     }
   }
 

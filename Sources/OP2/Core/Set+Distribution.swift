@@ -100,9 +100,9 @@ extension Set {
       local = localSize
       if ranks == 1 { start = 0 }
     } else {
-      let lower = globalSize * rank / ranks
-      local = globalSize * (rank + 1) / ranks - lower
-      start = lower
+      let block = Set.evenBlock(globalSize: globalSize, rank: rank, rankCount: ranks)
+      local = block.count
+      start = block.lowerBound
     }
     self.init(size: local, name: name)
     var layout = SetLayout(whole: local)
@@ -110,5 +110,22 @@ extension Set {
     layout.declaredInBlocks = ranks > 1
     layout.blockStart = start
     install(layout: layout, distribution: nil)
+  }
+
+  /// The elements of rank `rank`'s block in the even split of `globalSize` elements over
+  /// `rankCount` ranks: `globalSize * rank / rankCount ..< globalSize * (rank + 1) / rankCount`.
+  ///
+  /// The split ``init(globalSize:localSize:name:)`` declares by default, and the one block readers
+  /// such as ``OP2GridReader/readBlock(contentsOf:rank:rankCount:)`` read, so that the two agree.
+  /// Blocks differ in size by at most one, and a rank past the elements gets an empty block.
+  package static func evenBlock(globalSize: Int, rank: Int, rankCount: Int) -> Range<Int> {
+    precondition(globalSize >= 0 && rankCount >= 1 && (0..<rankCount).contains(rank),
+                 "Set.evenBlock: rank \(rank) of \(rankCount), \(globalSize) elements")
+    // In full width: globalSize * rank may pass Int.max for absurd rank counts.
+    func bound(_ r: Int) -> Int {
+      let (high, low) = globalSize.multipliedFullWidth(by: r)
+      return rankCount.dividingFullWidth((high, low)).quotient
+    }
+    return bound(rank)..<bound(rank + 1)
   }
 }

@@ -4,22 +4,20 @@ import Glibc
 import Darwin
 #endif
 
-// The pointer-level half of mesh-file I/O: whole-file reads and atomic writes through POSIX, and
-// a number scanner over the raw bytes. Everything here runs once per file or once per file
-// section, and the per-number work is `strtol`/`strtod` plus a few inlined pointer steps, so a
-// 60 MB grid parses in well under a second even in a debug build, where ordinary Swift array and
-// string code would be tens of times slower.
+// The pointer-level half of mesh-file I/O: reading files that cannot be mapped, atomic writes
+// through POSIX, and a record scanner over the raw bytes. Everything here runs once per file or
+// once per file section, and the per-number work is `strtol`/`strtod` plus a few inlined pointer
+// steps, so a 60 MB grid parses in well under a second even in a debug build, where ordinary
+// Swift array and string code would be tens of times slower. Skipping other ranks' records costs
+// one `memchr` per line: about 30 ms for OP2's 80 MB grid, a tenth of parsing it.
 
-/// Whole-file reading for mesh files.
+/// Whole-file reading for mesh files that cannot be memory-mapped (see ``MeshFileBytes``).
 enum MeshFileIO {
-  /// Reads a whole file and appends one NUL byte, so `strtol`/`strtod` can never run past the
-  /// end of the buffer.
+  /// Reads the rest of an open file and appends one NUL byte, so `strtol`/`strtod` can never run
+  /// past the end of the buffer.
   ///
-  /// - Throws: ``OP2Error/fileError(path:reason:)`` when the file cannot be opened or read.
-  static func readNulTerminated(path: String) throws(OP2Error) -> [UInt8] {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw OP2Error.fileError(path: path, reason: errnoReason()) }
-    defer { close(fd) }
+  /// - Throws: ``OP2Error/fileError(path:reason:)`` when the file cannot be read.
+  static func readNulTerminated(fd: Int32, path: String) throws(OP2Error) -> [UInt8] {
     var info = stat()
     // st_size is only a hint (pipes report 0, files may grow), so after filling that much the
     // loop below still reads on until EOF. Reading straight into uninitialized array storage
@@ -166,16 +164,23 @@ struct MeshTextBuffer: ~Copyable {
 }
 
 extension MeshTextScanner {
-  /// Parses `count` lines of integers, one record per line, into one array per group of columns.
+  /// The most records of `width` numbers the rest of the file can hold, at least 2 bytes per
+  /// number: a cap on allocations, so that an absurd count in the header (a truncated or
+  /// corrupt file) cannot exhaust memory before the scan reaches the end of the file.
+  private func capacity(for records: Int, width: Int) -> Int {
+    min(records, (file.count - offset) / (2 * width) + 1)
+  }
+
+  /// Parses records `records` of `section` (global record numbers, for messages), one per line
+  /// from the current position, into one array per group of columns.
   ///
   /// - Throws: ``OP2Error/malformedMeshFile(path:line:expected:found:)`` at the first line that
   ///   has too few or too many numbers, a token that is not an integer, or a value outside its
   ///   column's range.
-  mutating func readIntegerRecords(_ section: MeshSection, count: Int) throws(OP2Error) -> [[Int32]] {
+  mutating func readIntegerRecords(_ section: MeshSection, records: Range<Int>) throws(OP2Error) -> [[Int32]] {
     let width = section.columns.count
-    // A record takes at least 2 bytes per column, so a count beyond that is a truncated file;
-    // capping the allocation keeps an absurd header count from exhausting memory.
-    let capacity = min(count, bytes.count / (2 * width) + 1)
+    let count = records.count
+    let capacity = capacity(for: count, width: width)
     let groupStart = section.groups.reduce(into: [0]) { $0.append($0.last! + $1) }
     let outputs = section.groups.map { UnsafeMutablePointer<Int32>.allocate(capacity: $0 * capacity) }
     defer { outputs.forEach { $0.deallocate() } }
@@ -193,11 +198,11 @@ extension MeshTextScanner {
         highs[c] = section.columns[c].high
       }
     }
-    try scanRecords(section, count: count, capacity: capacity) { record, c, q in
+    try scanRecords(section, records: records, capacity: capacity) { k, c, q in
       var after: UnsafeMutablePointer<CChar>?
       let value = strtol(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after, 10)
       let inRange = value >= lows[c] && value <= highs[c]
-      if inRange { (targets[c] + record * strides[c]).pointee = Int32(truncatingIfNeeded: value) }
+      if inRange { (targets[c] + k * strides[c]).pointee = Int32(truncatingIfNeeded: value) }
       return (UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self), inRange)
     }
     return section.groups.indices.map {
@@ -205,42 +210,45 @@ extension MeshTextScanner {
     }
   }
 
-  /// Parses `count` lines of `section.columns.count` finite floating-point numbers each.
+  /// Parses records `records` of `section.columns.count` finite floating-point numbers each.
   ///
   /// - Throws: ``OP2Error/malformedMeshFile(path:line:expected:found:)`` as for integers; `nan`
   ///   and `inf` are rejected.
-  mutating func readDoubleRecords(_ section: MeshSection, count: Int) throws(OP2Error) -> [Double] {
+  mutating func readDoubleRecords(_ section: MeshSection, records: Range<Int>) throws(OP2Error) -> [Double] {
     let width = section.columns.count
-    let capacity = min(count, bytes.count / (2 * width) + 1)
+    let count = records.count
+    let capacity = capacity(for: count, width: width)
     let output = UnsafeMutablePointer<Double>.allocate(capacity: width * capacity)
     defer { output.deallocate() }
-    try scanRecords(section, count: count, capacity: capacity) { record, c, q in
+    try scanRecords(section, records: records, capacity: capacity) { k, c, q in
       var after: UnsafeMutablePointer<CChar>?
       let value = strtod(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), &after)
-      output[record * width + c] = value
+      output[k * width + c] = value
       return (UnsafeRawPointer(after!).assumingMemoryBound(to: UInt8.self), value.isFinite)
     }
     return Array(UnsafeBufferPointer(start: output, count: width * count))
   }
 
-  /// Walks `count` records of `section.columns.count` numbers each, one record per line, handing
-  /// each token's start to `token`, which parses (and stores) it and returns where it ended and
-  /// whether its value is acceptable. Shared by the integer and floating-point readers.
+  /// Walks records `records` of `section.columns.count` numbers each, one record per line,
+  /// handing each token's start to `token` with the record's position in the block (0 for
+  /// `records.lowerBound`); `token` parses (and stores) it and returns where it ended and whether
+  /// its value is acceptable. Shared by the integer and floating-point readers.
   ///
   /// - Throws: ``OP2Error/malformedMeshFile(path:line:expected:found:)`` at the first line that ends
-  ///   early (or the file ends before `count` records, or beyond `capacity`), a token that is not a
-  ///   number, a value `token` rejects, or a line with extra text.
+  ///   early (or the file ends before the last record, or beyond `capacity` records), a token that
+  ///   is not a number, a value `token` rejects, or a line with extra text.
   private mutating func scanRecords(
-    _ section: MeshSection, count: Int, capacity: Int,
-    _ token: (_ record: Int, _ column: Int, _ at: UnsafePointer<UInt8>) -> (after: UnsafePointer<UInt8>, accepted: Bool)
+    _ section: MeshSection, records: Range<Int>, capacity: Int,
+    _ token: (_ k: Int, _ column: Int, _ at: UnsafePointer<UInt8>) -> (after: UnsafePointer<UInt8>, accepted: Bool)
   ) throws(OP2Error) {
     let width = section.columns.count
-    try bytes.withUnsafeBufferPointer { (buffer) throws(OP2Error) in
+    try file.withBytes { (buffer) throws(OP2Error) in
       let base = buffer.baseAddress!
-      let end = base + (buffer.count - 1)  // the NUL terminator
+      let end = base + buffer.count  // the NUL terminator
       var p = base + offset
-      for record in 0..<count {
-        guard record < capacity, let start = skipBlankLines(&p, end: end) else {
+      for k in 0..<records.count {
+        let record = records.lowerBound + k
+        guard k < capacity, let start = skipBlankLines(&p, end: end) else {
           throw error(section.lineExpectation(record), found: "end of file")
         }
         for c in 0..<width {
@@ -248,7 +256,7 @@ extension MeshTextScanner {
           guard q != end, q.pointee != 10 else {
             throw error(section.lineExpectation(record), found: lineText(from: start, end: end))
           }
-          let (e, accepted) = token(record, c, q)
+          let (e, accepted) = token(k, c, q)
           guard e != q, Self.endsToken(e, end: end) else {
             throw error(section.lineExpectation(record), found: tokenText(from: q, end: end))
           }
@@ -265,11 +273,42 @@ extension MeshTextScanner {
     }
   }
 
+  /// Steps over records `records` of `section` without parsing them: each line with anything
+  /// but whitespace on it counts as one record (blank lines are skipped, as when parsing).
+  ///
+  /// This is how a block reader passes the other ranks' blocks. It finds a file that ends too
+  /// early with the same error, at the same line, as parsing would; what the skipped lines hold
+  /// is not checked.
+  ///
+  /// - Throws: ``OP2Error/malformedMeshFile(path:line:expected:found:)`` with `end of file`
+  ///   when the file ends before the last record.
+  mutating func skipRecords(_ section: MeshSection, records: Range<Int>) throws(OP2Error) {
+    guard !records.isEmpty else { return }
+    try file.withBytes { (buffer) throws(OP2Error) in
+      let base = buffer.baseAddress!
+      let end = base + buffer.count
+      var p = base + offset
+      for record in records {
+        guard skipBlankLines(&p, end: end) != nil else {
+          offset = p - base
+          throw error(section.lineExpectation(record), found: "end of file")
+        }
+        if let newline = memchr(p, 10, end - p) {
+          p = UnsafePointer(newline.assumingMemoryBound(to: UInt8.self)) + 1
+        } else {
+          p = end
+        }
+        line += 1
+      }
+      offset = p - base
+    }
+  }
+
   /// Checks that only whitespace follows the last record.
   mutating func expectEndOfFile(after what: String) throws(OP2Error) {
-    try bytes.withUnsafeBufferPointer { (buffer) throws(OP2Error) in
+    try file.withBytes { (buffer) throws(OP2Error) in
       let base = buffer.baseAddress!
-      let end = base + (buffer.count - 1)
+      let end = base + buffer.count
       var p = base + offset
       if let start = skipBlankLines(&p, end: end) {
         throw error("end of file after \(what)", found: lineText(from: start, end: end))

@@ -7,7 +7,7 @@ import Testing
 ///
 /// Nodes `(i, j)` are `i + 3j`, cells `(i, j)` are `i + 2j`; lines 2–10 of its file are nodes,
 /// 11–14 cells, 15–18 edges and 19–26 boundary edges.
-private func handMadeGrid() -> OP2Grid {
+func handMadeGrid() -> OP2Grid {
   OP2Grid(
     nodeCount: 9, cellCount: 4, edgeCount: 4, bedgeCount: 8,
     x: [
@@ -24,7 +24,7 @@ private func handMadeGrid() -> OP2Grid {
 }
 
 /// A fresh folder for one test's files.
-private func meshScratchDirectory() -> String {
+func meshScratchDirectory() -> String {
   let path = FileManager.default.temporaryDirectory.path
     + "/op2-meshio-\(getpid())-\(UInt32.random(in: 0 ... .max))"
   try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -32,14 +32,14 @@ private func meshScratchDirectory() -> String {
 }
 
 /// The hand-made grid's file as lines (without newlines), as the writer produces it.
-private func handMadeLines() throws -> [String] {
+func handMadeLines() throws -> [String] {
   let path = meshScratchDirectory() + "/grid.dat"
   try OP2GridWriter.write(handMadeGrid(), to: path)
   return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
 }
 
 /// Writes `text` to a new file and returns its path.
-private func file(containing text: String) throws -> String {
+func file(containing text: String) throws -> String {
   let path = meshScratchDirectory() + "/grid.dat"
   try text.write(toFile: path, atomically: false, encoding: .utf8)
   return path
