@@ -51,14 +51,7 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     // A rank holds only its rows of a set declared in blocks: their range is checked by
     // partitioning, on every rank at once, so that every rank throws the same error.
     let deferred = from.layout.declaredInBlocks || to.layout.declaredInBlocks
-    var converted = [Int32]()
-    converted.reserveCapacity(from.size * arity)
-    for (entry, v) in values.enumerated() {
-      guard deferred || (v >= 0 && v < targetSize) else {
-        throw .mapValueOutOfRange(map: name, entry: entry, value: Int(v), targetSet: to.name, targetSize: targetSize)
-      }
-      converted.append(Int32(clamping: v))
-    }
+    let converted = try Self.entries(of: values, targetSize: deferred ? nil : targetSize, map: name, target: to.name)
     guard converted.count == from.size * arity else {
       throw .valueCountMismatch(object: "Map \"\(name)\" (\(from.name) → \(to.name), arity \(arity))",
                                 expected: from.size * arity, got: converted.count)
@@ -71,6 +64,39 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     storage.store(converted)
     entries = converted
     DistributedRegistry.shared.register(self)
+  }
+
+  /// `values` as 32-bit entries, each checked against `targetSize` (unless nil).
+  ///
+  /// The generic initializer runs unspecialized when called from another module, which costs a
+  /// type-metadata lookup per value (seconds for OP2's 720 000-cell grid): the common element
+  /// types go through non-generic loops, an `[Int32]` without a copy.
+  private static func entries<S: Sequence>(of values: S, targetSize: Int?, map: String, target: String) throws(OP2Error) -> [Int32]
+  where S.Element: BinaryInteger {
+    if let ints = values as? [Int32] {
+      try check(ints, targetSize: targetSize, map: map, target: target)
+      return ints
+    }
+    if let ints = values as? [Int] {
+      try check(ints, targetSize: targetSize, map: map, target: target)
+      return ints.map { Int32(clamping: $0) }
+    }
+    var converted = [Int32]()
+    converted.reserveCapacity(values.underestimatedCount)
+    for (entry, v) in values.enumerated() {
+      if let targetSize, !(v >= 0 && v < targetSize) {
+        throw .mapValueOutOfRange(map: map, entry: entry, value: Int(v), targetSet: target, targetSize: targetSize)
+      }
+      converted.append(Int32(clamping: v))
+    }
+    return converted
+  }
+
+  private static func check<T: FixedWidthInteger>(_ values: [T], targetSize: Int?, map: String, target: String) throws(OP2Error) {
+    guard let targetSize else { return }
+    if let bad = values.firstIndex(where: { $0 < 0 || Int($0) >= targetSize }) {
+      throw .mapValueOutOfRange(map: map, entry: bad, value: Int(values[bad]), targetSet: target, targetSize: targetSize)
+    }
   }
 
   /// Replaces the entries (partitioning renumbers them to local indices).
