@@ -87,9 +87,9 @@ extension Dat {
     guard includingHalo, dataSet.set.distribution != nil else { return data }
     Runtime.current.prepareHostAccess(to: self, writing: false)
     if haloState.isStale, let exchange = HaloExchange([self]) {
-      let requests = dataSet.set.distribution!.communicator.requests()
-      exchange.post(on: requests, tag: 0)
-      requests.wait()
+      let receives = dataSet.set.distribution!.communicator.requests()
+      exchange.post(receiving: receives, tag: 0)
+      receives.wait()
       exchange.finish()
     }
     return storage.load(T.self, count: dataSet.storedCount)

@@ -69,16 +69,16 @@ package enum DistributedLoop {
       try execute(0..<layout.owned)
     } else {
       let started = ContinuousClock.now
-      let requests = distribution.communicator.requests(capacity: 2 * exchanges.count * max(1, distribution.imports.count))
+      let receives = distribution.communicator.requests(capacity: exchanges.count * max(1, distribution.imports.count))
       for (tag, exchange) in exchanges.enumerated() {
-        exchange.post(on: requests, tag: Int32(tag))
+        exchange.post(receiving: receives, tag: Int32(tag))
         traffic.haloBytes += exchange.bytesSent
       }
       traffic.exchanges = stale.count
       var waited = ContinuousClock.now - started
       try execute(0..<layout.core)
       let waiting = ContinuousClock.now
-      requests.wait()
+      receives.wait()
       for exchange in exchanges { exchange.finish() }
       waited += ContinuousClock.now - waiting
       traffic.haloSeconds = Double(waited / .nanoseconds(1)) / 1e9

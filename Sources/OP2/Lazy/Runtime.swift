@@ -66,7 +66,7 @@ package final class Runtime: @unchecked Sendable {
       Runtime.configuredLock.withLock { Runtime.configured }?.flushAll()
     }
     // Under MPI, finalisation may come first (it was set up earlier): it runs them too.
-    MPIEnvironment.addFinalizer { Runtime.flushEverywhere() }
+    MPIEnvironment.addFinalizer(.queuedWork) { Runtime.flushEverywhere() }
   }()
 
   /// Queued items at which the next loop first runs everything queued.

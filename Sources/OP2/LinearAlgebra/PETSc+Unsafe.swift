@@ -20,7 +20,7 @@ package enum PETSc {
     MPIEnvironment.initialize()
     let code = op2shim_petsc_initialize()
     guard code == 0 else { return error(code) }
-    MPIEnvironment.addFinalizer { PETSc.lock.withLock { op2shim_petsc_finalize() } }
+    MPIEnvironment.addFinalizer(.libraries) { PETSc.lock.withLock { op2shim_petsc_finalize() } }
     return nil
   }()
 

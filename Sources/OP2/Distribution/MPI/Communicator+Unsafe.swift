@@ -354,13 +354,24 @@ package enum MPIEnvironment {
     on_exit({ status, _ in MPIEnvironment.atExit(status: status) }, nil)
   }()
 
-  /// Work that must happen before MPI ends at exit: running queued loops, finishing PETSc.
-  /// Registered by the layers above (the runtime, the PETSc bridge); run in registration order.
-  nonisolated(unsafe) private static var finalizers: [() -> Void] = []
+  /// When a finalizer runs at exit, before `MPI_Finalize`: stage by stage, in this order.
+  package enum FinalizationStage: Int, Comparable, Sendable {
+    /// Run what is still queued (loops may communicate and use PETSc).
+    case queuedWork
+    /// Complete communication still in flight.
+    case communication
+    /// Finish the libraries on top of MPI (PETSc).
+    case libraries
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+  }
+
+  /// Work that must happen before MPI ends at exit, registered by the layers above (the
+  /// runtime, halo exchanges, the PETSc bridge).
+  nonisolated(unsafe) private static var finalizers: [(stage: FinalizationStage, body: () -> Void)] = []
   private static let finalizerLock = NSLock()
 
-  package static func addFinalizer(_ body: @escaping () -> Void) {
-    finalizerLock.withLock { finalizers.append(body) }
+  package static func addFinalizer(_ stage: FinalizationStage, _ body: @escaping () -> Void) {
+    finalizerLock.withLock { finalizers.append((stage, body)) }
   }
 
   private static func atExit(status: Int32) {
@@ -369,7 +380,9 @@ package enum MPIEnvironment {
       FileHandle.standardError.write(Data("swift-op2: rank \(world.rank) of \(world.size) is exiting with status \(status); ending the job\n".utf8))
       world.abort(code: status)
     }
-    for body in finalizerLock.withLock({ finalizers }) { body() }
+    // A stable sort keeps registration order within a stage.
+    let ordered = finalizerLock.withLock { finalizers }.enumerated().sorted { ($0.element.stage, $0.offset) < ($1.element.stage, $1.offset) }
+    for (_, f) in ordered { f.body() }
     MPI_Finalize()
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The halo exchange of one or more Dats on one set: pack the owned elements each neighbour
 /// imports, send them, receive the halo from each neighbour, unpack (OP2's `op_exchange_halo` /
 /// `op_wait_all`).
@@ -17,15 +19,29 @@ package struct HaloExchange {
   private let rowBytes: [Int]
   private let totalRowBytes: Int
 
-  /// Send and receive buffers for one total row size, one pair per neighbour, allocated once.
+  /// Send and receive buffers for one total row size, one pair per neighbour, allocated once,
+  /// and the sends still in flight from them.
+  ///
+  /// A loop waits for its *receives* only: a send of more than the eager limit completes when the
+  /// neighbour copies it out (Open MPI's single-copy shared memory), which it does when it next
+  /// waits, so waiting for our sends would tie each rank to its neighbour's pace. The sends are
+  /// completed before the buffer is packed again, and before MPI ends.
   final class Buffers {
     let send: [UnsafeMutableRawPointer]
     let receive: [UnsafeMutableRawPointer]
+    var pendingSends: Communicator.Requests?
     init(_ distribution: _SetDistribution, rowBytes: Int) {
       send = distribution.exports.map { .allocate(byteCount: max(1, $0.elements.count * rowBytes), alignment: 64) }
       receive = distribution.imports.map { .allocate(byteCount: max(1, $0.elements.count * rowBytes), alignment: 64) }
+      PendingSends.track(self)
+    }
+    /// Waits for the sends posted from these buffers.
+    func completeSends() {
+      pendingSends?.wait()
+      pendingSends = nil
     }
     deinit {
+      completeSends()
       for p in send { p.deallocate() }
       for p in receive { p.deallocate() }
     }
@@ -46,11 +62,14 @@ package struct HaloExchange {
   /// Bytes this rank sends.
   package var bytesSent: Int { distribution.exports.reduce(0) { $0 + $1.elements.count } * totalRowBytes }
 
-  /// Posts the receives, packs and posts the sends.
-  package func post(on requests: Communicator.Requests, tag: Int32) {
+  /// Posts the receives on `receives`, then packs and posts the sends (which complete on their
+  /// own time: see ``Buffers``).
+  package func post(receiving receives: Communicator.Requests, tag: Int32) {
     for (k, neighbour) in distribution.imports.enumerated() {
-      requests.receive(into: buffers.receive[k], bytes: neighbour.elements.count * totalRowBytes, from: neighbour.rank, tag: tag)
+      receives.receive(into: buffers.receive[k], bytes: neighbour.elements.count * totalRowBytes, from: neighbour.rank, tag: tag)
     }
+    buffers.completeSends()
+    let sends = distribution.communicator.requests(capacity: distribution.exports.count)
     for (k, neighbour) in distribution.exports.enumerated() {
       var offset = 0
       for (d, width) in zip(data, rowBytes) {
@@ -62,11 +81,12 @@ package struct HaloExchange {
         }
         offset += width
       }
-      requests.send(buffers.send[k], bytes: neighbour.elements.count * totalRowBytes, to: neighbour.rank, tag: tag)
+      sends.send(buffers.send[k], bytes: neighbour.elements.count * totalRowBytes, to: neighbour.rank, tag: tag)
     }
+    buffers.pendingSends = sends
   }
 
-  /// Unpacks what arrived (after the requests completed) and marks the halos current.
+  /// Unpacks what arrived (after the receives completed) and marks the halos current.
   package func finish() {
     for (k, neighbour) in distribution.imports.enumerated() {
       var offset = 0
@@ -93,5 +113,26 @@ extension _SetDistribution {
     let made = HaloExchange.Buffers(self, rowBytes: rowBytes)
     bufferCache[rowBytes] = made
     return made
+  }
+}
+
+/// Every set of exchange buffers that may have sends in flight, so that they complete before
+/// `MPI_Finalize` (pending requests at finalisation are an error).
+enum PendingSends {
+  private struct Weak { weak var buffers: HaloExchange.Buffers? }
+  nonisolated(unsafe) private static var all: [Weak] = []
+  private static let lock = NSLock()
+  private static let finalizer: Void = MPIEnvironment.addFinalizer(.communication) { PendingSends.completeAll() }
+
+  static func track(_ buffers: HaloExchange.Buffers) {
+    _ = finalizer
+    lock.withLock {
+      all.removeAll { $0.buffers == nil }
+      all.append(Weak(buffers: buffers))
+    }
+  }
+
+  static func completeAll() {
+    for w in lock.withLock({ all }) { w.buffers?.completeSends() }
   }
 }
