@@ -78,48 +78,6 @@ static inline PetscErrorCode op2shim_csr_expand(PetscInt rows, PetscInt rdim, Pe
   return 0;
 }
 
-/* A preallocated sequential AIJ matrix of `rows` x `cols` nodes with `rdim` x `cdim` values per
- * node pair, from the node-level (block) CSR pattern (rowptr, colidx), expanded to scalar rows.
- * Equal dims > 1 set the block size, so that MatSetValuesBlocked works and GAMG sees the blocks
- * (PETSc 3.18's GAMG does not take BAIJ matrices). Every pattern entry is stored (as zero) and
- * new nonzero locations are errors. */
-static inline PetscErrorCode op2shim_mat_create(PetscInt rows, PetscInt cols, PetscInt rdim, PetscInt cdim,
-                                                const PetscInt *rowptr, const PetscInt *colidx, Mat *out) {
-  Mat A;
-  PetscErrorCode e = MatCreate(PETSC_COMM_SELF, &A);
-  if (e) return e;
-  e = MatSetSizes(A, rows * rdim, cols * cdim, rows * rdim, cols * cdim);
-  if (e) goto fail;
-  e = MatSetType(A, MATSEQAIJ);
-  if (e) goto fail;
-  if (rdim == cdim && rdim > 1) {
-    e = MatSetBlockSize(A, rdim);
-    if (e) goto fail;
-  }
-  if (rdim == 1 && cdim == 1) {
-    e = MatSeqAIJSetPreallocationCSR(A, rowptr, colidx, NULL);
-  } else {
-    PetscInt *ip = NULL, *jp = NULL;
-    e = op2shim_csr_expand(rows, rdim, cdim, rowptr, colidx, &ip, &jp);
-    if (e) goto fail;
-    e = MatSeqAIJSetPreallocationCSR(A, ip, jp, NULL);
-    PetscFree(ip);
-    PetscFree(jp);
-  }
-  if (e) goto fail;
-  e = MatSetOption(A, MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE);
-  if (e) goto fail;
-  e = MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE);
-  if (e) goto fail;
-  e = MatSetOption(A, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE);
-  if (e) goto fail;
-  *out = A;
-  return 0;
-fail:
-  MatDestroy(&A);
-  return e;
-}
-
 /* A local-to-global mapping of `n` local nodes with global node numbers `numbers`: block size
  * `dim` when `blocked` (MatSetValuesBlockedLocal then takes node indices), else scalar indices
  * number*dim + component (MatSetValuesLocal takes scalar ones). */
@@ -134,55 +92,61 @@ static inline PetscErrorCode op2shim_ltog_create(MPI_Comm comm, PetscInt n, Pets
   return ISLocalToGlobalMappingCreate(comm, 1, n * dim, scalar, PETSC_OWN_POINTER, out);
 }
 
-/* A preallocated MATMPIAIJ matrix on `comm`: `rows` x `cols` owned nodes here, `grows` x `gcols`
- * nodes in all, `rdim` x `cdim` values per node pair. (rowptr, gcolidx) is the node-level CSR
- * pattern of the owned rows with columns in the global node numbering, ascending in each row;
- * MatMPIAIJSetPreallocationCSR splits it into the diagonal and off-diagonal blocks and stores
- * every entry as zero. `rnumbers` (`rtotal` of them) and `cnumbers` (`ctotal`) are the global
- * numbers of every local row and column node, owned then halo: the local-to-global mappings of
- * MatSetValuesLocal and MatZeroRowsLocal. Equal dims > 1 set the block size (AIJ, not BAIJ:
- * PETSc 3.18's GAMG rejects MPIBAIJ, "No method creategraph"). Entries for rows owned elsewhere
- * are dropped (MAT_IGNORE_OFF_PROC_ENTRIES): every owned row gets all its contributions here,
- * from the elements this rank executes. */
-static inline PetscErrorCode op2shim_mat_create_mpi(MPI_Comm comm, PetscInt rows, PetscInt cols, PetscInt grows,
-                                                    PetscInt gcols, PetscInt rdim, PetscInt cdim,
-                                                    const PetscInt *rowptr, const PetscInt *gcolidx,
-                                                    PetscInt rtotal, const PetscInt *rnumbers,
-                                                    PetscInt ctotal, const PetscInt *cnumbers, Mat *out) {
+/* A preallocated AIJ matrix, every pattern entry stored (as zero) and new nonzero locations
+ * errors: `rows` x `cols` nodes here, `grows` x `gcols` nodes in all, `rdim` x `cdim` values per
+ * node pair, from the node-level CSR pattern (rowptr, colidx) of the rows here, expanded to scalar
+ * rows. Equal dims > 1 set the block size, so that MatSetValuesBlocked works and GAMG sees the
+ * blocks (AIJ, not BAIJ: PETSc 3.18's GAMG rejects BAIJ, "No method creategraph").
+ *
+ * With `rnumbers` NULL: a MATSEQAIJ matrix on PETSC_COMM_SELF (rows == grows, cols == gcols).
+ * Otherwise a MATMPIAIJ matrix on `comm`, with `colidx` in the global node numbering, ascending in
+ * each row (MatMPIAIJSetPreallocationCSR splits the diagonal and off-diagonal blocks), and
+ * `rnumbers` (`rtotal` of them) and `cnumbers` (`ctotal`) the global numbers of every local row and
+ * column node, owned then halo: the local-to-global mappings of MatSetValuesLocal and
+ * MatZeroRowsLocal. Entries for rows owned elsewhere are dropped (MAT_IGNORE_OFF_PROC_ENTRIES):
+ * every owned row gets all its contributions here, from the elements this rank executes. */
+static inline PetscErrorCode op2shim_mat_create(MPI_Comm comm, PetscInt rows, PetscInt cols, PetscInt grows,
+                                                PetscInt gcols, PetscInt rdim, PetscInt cdim,
+                                                const PetscInt *rowptr, const PetscInt *colidx,
+                                                PetscInt rtotal, const PetscInt *rnumbers,
+                                                PetscInt ctotal, const PetscInt *cnumbers, Mat *out) {
   Mat A;
   ISLocalToGlobalMapping rmap = NULL, cmap = NULL;
+  PetscBool distributed = rnumbers != NULL ? PETSC_TRUE : PETSC_FALSE;
   PetscBool blocked = rdim == cdim && rdim > 1 ? PETSC_TRUE : PETSC_FALSE;
-  PetscErrorCode e = MatCreate(comm, &A);
+  PetscErrorCode e = MatCreate(distributed ? comm : PETSC_COMM_SELF, &A);
   if (e) return e;
   e = MatSetSizes(A, rows * rdim, cols * cdim, grows * rdim, gcols * cdim);
   if (e) goto fail;
-  e = MatSetType(A, MATMPIAIJ);
+  e = MatSetType(A, distributed ? MATMPIAIJ : MATSEQAIJ);
   if (e) goto fail;
   if (blocked) {
     e = MatSetBlockSize(A, rdim);
     if (e) goto fail;
   }
   if (rdim == 1 && cdim == 1) {
-    e = MatMPIAIJSetPreallocationCSR(A, rowptr, gcolidx, NULL);
+    e = distributed ? MatMPIAIJSetPreallocationCSR(A, rowptr, colidx, NULL) : MatSeqAIJSetPreallocationCSR(A, rowptr, colidx, NULL);
   } else {
     PetscInt *ip = NULL, *jp = NULL;
-    e = op2shim_csr_expand(rows, rdim, cdim, rowptr, gcolidx, &ip, &jp);
+    e = op2shim_csr_expand(rows, rdim, cdim, rowptr, colidx, &ip, &jp);
     if (e) goto fail;
-    e = MatMPIAIJSetPreallocationCSR(A, ip, jp, NULL);
+    e = distributed ? MatMPIAIJSetPreallocationCSR(A, ip, jp, NULL) : MatSeqAIJSetPreallocationCSR(A, ip, jp, NULL);
     PetscFree(ip);
     PetscFree(jp);
   }
   if (e) goto fail;
-  e = op2shim_ltog_create(comm, rtotal, rdim, blocked, rnumbers, &rmap);
-  if (e) goto fail;
-  e = op2shim_ltog_create(comm, ctotal, cdim, blocked, cnumbers, &cmap);
-  if (e) goto fail;
-  e = MatSetLocalToGlobalMapping(A, rmap, cmap);
-  ISLocalToGlobalMappingDestroy(&rmap);
-  ISLocalToGlobalMappingDestroy(&cmap);
-  if (e) goto fail;
-  e = MatSetOption(A, MAT_IGNORE_OFF_PROC_ENTRIES, PETSC_TRUE);
-  if (e) goto fail;
+  if (distributed) {
+    e = op2shim_ltog_create(comm, rtotal, rdim, blocked, rnumbers, &rmap);
+    if (e) goto fail;
+    e = op2shim_ltog_create(comm, ctotal, cdim, blocked, cnumbers, &cmap);
+    if (e) goto fail;
+    e = MatSetLocalToGlobalMapping(A, rmap, cmap);
+    ISLocalToGlobalMappingDestroy(&rmap);
+    ISLocalToGlobalMappingDestroy(&cmap);
+    if (e) goto fail;
+    e = MatSetOption(A, MAT_IGNORE_OFF_PROC_ENTRIES, PETSC_TRUE);
+    if (e) goto fail;
+  }
   e = MatSetOption(A, MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE);
   if (e) goto fail;
   e = MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE);

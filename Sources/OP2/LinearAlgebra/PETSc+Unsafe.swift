@@ -147,24 +147,27 @@ package final class _MatHandle: @unchecked Sendable {
     var created: CPETSc.Mat?
     try PETSc.locked { () throws(OP2Error) in
       let operation = "MatCreate (Mat \(name), \(sparsity.name))"
-      if let comm = distributed {
-        let columns = s.contiguousColumns()
-        let rowNumbers = rowSet.distribution!.contiguousNumbers(owned: rowSet.size).map { PetscInt($0) }
-        let colNumbers = colSet.distribution!.contiguousNumbers(owned: colSet.size).map { PetscInt($0) }
-        try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
-          try columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
-            try rowNumbers.withUnsafeBufferPointer { (rn) throws(OP2Error) in
-              try colNumbers.withUnsafeBufferPointer { (cn) throws(OP2Error) in
-                try petsc(operation) {
-                  op2shim_mat_create_mpi(comm._handle, PetscInt(rowSet.size), PetscInt(colSet.size),
-                                         PetscInt(rowSet.globalSize), PetscInt(colSet.globalSize),
-                                         PetscInt(s.rows.dim), PetscInt(s.cols.dim), rowptr.baseAddress, colidx.baseAddress,
-                                         PetscInt(rn.count), rn.baseAddress, PetscInt(cn.count), cn.baseAddress, &created)
-                }
+      // Distributed: columns in the contiguous numbering, and every local node's number for the
+      // local-to-global mappings; sequential: local columns, no mappings.
+      let columns = s.contiguousColumns()
+      let rowNumbers = rowSet.distribution.map { $0.contiguousNumbers(owned: rowSet.size).map { PetscInt($0) } } ?? []
+      let colNumbers = colSet.distribution.map { $0.contiguousNumbers(owned: colSet.size).map { PetscInt($0) } } ?? []
+      try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
+        try columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
+          try rowNumbers.withUnsafeBufferPointer { (rn) throws(OP2Error) in
+            try colNumbers.withUnsafeBufferPointer { (cn) throws(OP2Error) in
+              try petsc(operation) {
+                op2shim_mat_create(distributed?._handle ?? op2shim_petsc_comm_self(), PetscInt(rowSet.size), PetscInt(colSet.size),
+                                   PetscInt(rowSet.globalSize), PetscInt(colSet.globalSize),
+                                   PetscInt(s.rows.dim), PetscInt(s.cols.dim), rowptr.baseAddress, colidx.baseAddress,
+                                   PetscInt(rn.count), distributed == nil ? nil : rn.baseAddress,
+                                   PetscInt(cn.count), distributed == nil ? nil : cn.baseAddress, &created)
               }
             }
           }
         }
+      }
+      if distributed != nil {
         // PETSc numbers rows by rank from the local sizes; the sets' contiguous numbering must
         // be that one, or local-to-global mappings would send values to the wrong rows.
         var first: PetscInt = 0, end: PetscInt = 0, firstColumn: PetscInt = 0
@@ -177,15 +180,6 @@ package final class _MatHandle: @unchecked Sendable {
             operation: "Mat \(name)", object: "the contiguous numbering of \(rowSet.name) and \(colSet.name)",
             expected: "numbering offsets \(Int(first) / s.rows.dim) and \(Int(firstColumn) / s.cols.dim) (the owned sizes of the lower ranks)",
             found: "\(offsets.0) and \(offsets.1)")
-        }
-      } else {
-        try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
-          try s.columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
-            try petsc(operation) {
-              op2shim_mat_create(PetscInt(rowSet.size), PetscInt(colSet.size), PetscInt(s.rows.dim), PetscInt(s.cols.dim),
-                                 rowptr.baseAddress, colidx.baseAddress, &created)
-            }
-          }
         }
       }
       try petsc("PetscObjectSetName") { PetscObjectSetName(created, name) }

@@ -92,7 +92,8 @@ package enum METIS {
   /// - Parameters:
   ///   - offsets: `vertices + 1` row offsets into `adjacency`.
   ///   - adjacency: The neighbours of each vertex: symmetric, no self loops, no repeats.
-  ///   - parts: The number of parts, at least 2.
+  ///   - parts: The number of parts, at least 1 (one part needs no METIS call: METIS divides by
+  ///     zero on it).
   /// - Returns: The part of each vertex.
   /// - Throws: ``OP2Error/partitionerFailed(method:reason:)`` when METIS returns anything but
   ///   `METIS_OK`.
@@ -101,6 +102,7 @@ package enum METIS {
   /// are `Int32`, which is `idx_t` here (the C module stays internal to this file).
   package static func partitionWhole(offsets: [Int32], adjacency: [Int32], parts: Int) throws(OP2Error) -> [Int32] {
     let vertexCount = offsets.count - 1
+    if parts <= 1 { return [idx_t](repeating: 0, count: vertexCount) }
     if vertexCount <= parts { return (0..<vertexCount).map { idx_t($0) } }
     let kway = try call("METIS_PartGraphKway", offsets: offsets, adjacency: adjacency, parts: parts)
     var sizes = [Int](repeating: 0, count: parts)
