@@ -9,7 +9,7 @@ command -v gzip >/dev/null 2>&1 || need+=(gzip)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # Matrices and solvers (Mat, Solver, the poisson demo): PETSc with Open MPI, and METIS.
 pkg-config --exists PETSc 2>/dev/null || need+=(petsc-dev)
-pkg-config --exists ompi 2>/dev/null || need+=(libopenmpi-dev openmpi-bin)
+pkg-config --exists ompi 2>/dev/null || need+=(libopenmpi-dev)
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)   # the MPI tests and `mpirun -n N airfoil`
 [ -e /usr/include/metis.h ] || need+=(libmetis-dev)
 # Graph partitioning (OP2.partition): PT-Scotch over Open MPI, and METIS (above).
