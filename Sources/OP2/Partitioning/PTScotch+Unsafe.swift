@@ -81,7 +81,7 @@ enum PTScotch {
 
     let dgraph = UnsafeMutablePointer<SCOTCH_Dgraph>.allocate(capacity: 1)
     defer { dgraph.deallocate() }
-    let initialized = communicator.withHandle { SCOTCH_dgraphInit(dgraph, $0) }
+    let initialized = SCOTCH_dgraphInit(dgraph, communicator._handle)
     defer { if initialized == 0 { SCOTCH_dgraphExit(dgraph) } }
     try check(initialized, "SCOTCH_dgraphInit", communicator)
 

@@ -124,7 +124,7 @@ extension Plan {
       guard conflict.arity > 0, conflict.values.count >= (conflict.firstElement + setSize) * conflict.arity else {
         report.add(
           "conflict \(position) has \(conflict.values.count) entries and arity \(conflict.arity); "
-            + "\(setSize) elements need \(setSize * max(conflict.arity, 1))")
+            + "\(conflict.firstElement + setSize) rows need \((conflict.firstElement + setSize) * max(conflict.arity, 1))")
         readable = false
         continue
       }

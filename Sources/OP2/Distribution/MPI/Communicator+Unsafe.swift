@@ -29,8 +29,9 @@ package final class Communicator: @unchecked Sendable {
   package enum Reduction: Int32 { case sum = 0, min = 1, max = 2 }
 
   fileprivate let handle: MPI_Comm
-  /// The raw handle, for the PETSc bridge (`PETSc+Unsafe.swift`), which creates matrices, vectors
-  /// and solvers on the communicator of a distributed set. Nothing else should use it.
+  /// The raw handle, for the C libraries that work on the communicator of a distributed set:
+  /// PETSc (`PETSc+Unsafe.swift`: matrices, vectors, solvers) and PT-Scotch (`SCOTCH_dgraphInit`).
+  /// Nothing else should use it; nothing may free it.
   var _handle: MPI_Comm { handle }
   /// This process's rank in the communicator.
   package let rank: Int
@@ -74,13 +75,6 @@ package final class Communicator: @unchecked Sendable {
 
   package func barrier() { MPI_Barrier(handle) }
 
-  /// Lends this communicator's `MPI_Comm` to `body`, for a C library that takes one (PT-Scotch's
-  /// `SCOTCH_dgraphInit`). Open MPI's `MPI_Comm` is a pointer, which Swift sees as an
-  /// `OpaquePointer`. `body` must neither free the handle nor keep it past its return.
-  package func withHandle<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
-    try body(handle)
-  }
-
   /// Ends every process of the job (`MPI_Abort`) with `code`.
   package func abort(code: Int32) -> Never {
     MPI_Abort(handle, code)
@@ -111,13 +105,6 @@ package final class Communicator: @unchecked Sendable {
     guard count > 0 else { return }
     MPI_Allreduce(op2shim_mpi_in_place(), buffer.baseAddress, Int32(count), op2shim_mpi_type(typeCode),
                   op2shim_mpi_op(op.rawValue), handle)
-  }
-
-  /// The sum of `value` over the ranks below this one (0 on rank 0), like `MPI_Exscan` (done with
-  /// one allgather, which also defines rank 0's result).
-  package func exclusivePrefixSum(_ value: Int) -> Int {
-    let all = allgather(value)
-    return all[..<rank].reduce(0, +)
   }
 
   // MARK: Gathers, scatters, broadcasts

@@ -47,10 +47,4 @@ extension Communicator {
   package func agree(_ error: OP2Error?) throws(OP2Error) {
     try ErrorAgreement.agree(error, on: self)
   }
-
-  /// Whether every rank passed `true`: a logical AND over the ranks (`MPI_Allreduce` with
-  /// `MPI_MIN` over 0 and 1). Collective; costs one allreduce of one integer.
-  package func all(_ condition: Bool) -> Bool {
-    allreduce(Int32(condition ? 1 : 0), .min) == 1
-  }
 }
