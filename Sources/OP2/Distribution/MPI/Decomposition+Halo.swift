@@ -88,17 +88,19 @@ extension Decomposition {
     // Local numbering: owned (core first), exec halo, then the non-exec halo — the slots owned
     // elsewhere that are not exec-halo elements.
     var orders = [[Int]](repeating: [], count: pieces.count)
+    /// The local index of each owned element, by its position in `owned` (ascending global index).
+    var localOfOwned = [[Int32]](repeating: [], count: pieces.count)
     var layouts: [SetLayout] = []
     var nonexec = [[(owner: Int32, id: Int32)]](repeating: [], count: pieces.count)
     for p in pieces {
       let i = p.index
       let order = p.owned.indices.filter { core[i][$0] } + p.owned.indices.filter { !core[i][$0] }
-      var localOfOwned = [Int32](repeating: 0, count: order.count)
-      for (l, k) in order.enumerated() { localOfOwned[k] = Int32(l) }
+      localOfOwned[i] = [Int32](repeating: 0, count: order.count)
+      for (l, k) in order.enumerated() { localOfOwned[i][k] = Int32(l) }
       var t = targets[i]
       t.local = [Int32](repeating: -1, count: t.global.count)
       for s in t.global.indices where t.owner[s] == me {
-        t.local[s] = localOfOwned[Self.position(of: Int(t.global[s]), in: p.owned)]
+        t.local[s] = localOfOwned[i][Self.position(of: Int(t.global[s]), in: p.owned)]
       }
       for (k, g) in execIDs[i].enumerated() {
         if let s = t.slotOf[g] { t.local[Int(s)] = Int32(order.count + k) }
@@ -129,12 +131,10 @@ extension Decomposition {
         importLocals[Int(entry.owner)].append(Int32(layout.executed + k))
       }
       let offset = ownedCounts[..<rank].reduce(0) { $0 + $1[i] }
-      var localOfOwned = [Int32](repeating: 0, count: orders[i].count)
-      for (l, k) in orders[i].enumerated() { localOfOwned[k] = Int32(l) }
       var exports: [_SetDistribution.Neighbour] = []
       var answers = [[Int]](repeating: [], count: ranks)
       for (q, list) in communicator.alltoall(requests).enumerated() where !list.isEmpty {
-        let elements = list.map { localOfOwned[Self.position(of: Int($0), in: p.owned)] }
+        let elements = list.map { localOfOwned[i][Self.position(of: Int($0), in: p.owned)] }
         exports.append(.init(rank: q, elements: elements))
         answers[q] = elements.map { offset + Int($0) }
       }
