@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Starts compilers with `posix_spawnp` (about 2 ms, against ~50 ms for Foundation's `Process`),
 /// with standard output and error sent to a file.
@@ -11,6 +12,17 @@ package enum ChildProcess {
   package struct SpawnError: Error, Sendable {
     package var code: Int32
     package var message: String { String(cString: strerror(code)) }
+  }
+
+  private static let environmentLock = NSLock()
+
+  /// Runs `body` while no other code of this process that goes through this lock changes or
+  /// passes on the environment: child starts read `environ`, and library initialisations that
+  /// call `setenv` (MPI_Init, PetscInitialize) run in here.
+  package static func withEnvironmentLocked<R>(_ body: () throws -> R) rethrows -> R {
+    environmentLock.lock()
+    defer { environmentLock.unlock() }
+    return try body()
   }
 
   /// Runs `argv` (looked up in `PATH`) to completion, with stdout and stderr appended to
@@ -28,7 +40,10 @@ package enum ChildProcess {
     defer { for p in cArgs { free(p) } }
 
     var pid = pid_t()
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+    // `environ` is read by the child until it execs (posix_spawn waits for that): hold the
+    // environment lock so that no setenv in this process (MPI_Init does several) moves the
+    // array under it — the exec then fails with EFAULT ("Bad address").
+    let rc = withEnvironmentLocked { posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ) }
     guard rc == 0 else { return .failure(SpawnError(code: rc)) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {

@@ -18,7 +18,7 @@ package enum PETSc {
   /// thread-safely). `PetscFinalize` is registered to run at exit before `MPI_Finalize`.
   private static let initialisation: PETScError? = {
     MPIEnvironment.initialize()
-    let code = op2shim_petsc_initialize()
+    let code = ChildProcess.withEnvironmentLocked { op2shim_petsc_initialize() }
     guard code == 0 else { return error(code) }
     MPIEnvironment.addFinalizer(.libraries) { PETSc.lock.withLock { op2shim_petsc_finalize() } }
     return nil

@@ -336,7 +336,8 @@ package enum MPIEnvironment {
   package static func initialize() { _ = started }
 
   private static let started: Void = {
-    let rc = op2shim_mpi_init_if_needed()
+    // MPI_Init sets environment variables: not while a compiler is being started.
+    let rc = ChildProcess.withEnvironmentLocked { op2shim_mpi_init_if_needed() }
     precondition(rc == op2shim_mpi_success(), "swift-op2: MPI_Init failed with code \(rc)")
     on_exit({ status, _ in MPIEnvironment.atExit(status: status) }, nil)
   }()
