@@ -33,10 +33,13 @@ let package = Package(
                    providers: [.apt(["libptscotch-dev"])]),
     .systemLibrary(name: "CMETIS", path: "Sources/CMETIS",
                    providers: [.apt(["libmetis-dev"])]),
+    // OpenCL (the opencl backend): the ICD loader and Khronos headers; PoCL runs kernels on the CPU.
+    .systemLibrary(name: "COpenCL", path: "Sources/COpenCL",
+                   providers: [.apt(["ocl-icd-opencl-dev", "opencl-c-headers", "pocl-opencl-icd"])]),
     // The library: data model, code generation, compilation/cache, backends, lazy queue, mesh I/O.
     .target(
       name: "OP2",
-      dependencies: ["CMPI", "CPETSc", "CPTScotch", "CMETIS"],
+      dependencies: ["CMPI", "CPETSc", "CPTScotch", "CMETIS", "COpenCL"],
       path: "Sources/OP2",
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("dl")]

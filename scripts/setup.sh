@@ -14,6 +14,11 @@ command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)   # the MPI tests and `
 [ -e /usr/include/metis.h ] || need+=(libmetis-dev)
 # Graph partitioning (OP2.partition): PT-Scotch over Open MPI, and METIS (above).
 [ -e /usr/include/scotch/ptscotch.h ] || need+=(libptscotch-dev)
+# The opencl backend: the OpenCL ICD loader and headers, and PoCL (OpenCL on the CPU) so that its
+# tests run everywhere; a GPU vendor's driver adds its own platform beside PoCL.
+[ -e /usr/include/CL/cl.h ] || need+=(opencl-c-headers)
+{ [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/aarch64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/libOpenCL.so ]; } || need+=(ocl-icd-opencl-dev)
+ls /etc/OpenCL/vendors/pocl*.icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
 
 if ((${#need[@]})); then
   echo "swift-op2 setup: installing ${need[*]} (log: ${TMPDIR:-/tmp}/swift-op2-setup.log)"

@@ -14,12 +14,20 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
   /// Blocks of the set on `threads` threads, colour by colour, so that no two threads write the
   /// same element at once.
   case threaded(threads: Int)
+  /// An OpenCL device: `platform` and `device` are indices or parts of names (case-insensitive;
+  /// `nil`: the first device of the first platform). See the OpenCL article.
+  case opencl(platform: String? = nil, device: String? = nil)
 
   /// Every backend that works on this machine, for tests that run on each
   /// (`@Test(arguments: Backend.available)`).
-  public static var available: [Backend] { [.sequential, .threaded(threads: 2), .threaded(threads: 3)] }
+  /// OpenCL is among them where a platform with a device exists (PoCL's CPU device counts).
+  public static var available: [Backend] {
+    [.sequential, .threaded(threads: 2), .threaded(threads: 3)] + (OpenCLExecutor.isAvailable ? [.opencl()] : [])
+  }
 
-  /// The backend named by `OP2_BACKEND` and `OP2_THREADS` (default: sequential).
+  /// The backend named by `OP2_BACKEND` and `OP2_THREADS` (default: sequential); for `opencl`,
+  /// `OP2_OPENCL_PLATFORM` and `OP2_OPENCL_DEVICE` pick the device and `OP2_OPENCL_BLOCK_SIZE`
+  /// the work-group size.
   /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for an unknown name or
   ///   a thread count that is not a positive integer.
   public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Backend {
@@ -29,8 +37,11 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
       return .sequential
     case "threaded", "openmp", "threads":
       return .threaded(threads: try threadCount(env["OP2_THREADS"]))
+    case "opencl", "ocl":
+      _ = try OpenCLExecutor.blockSize(fromEnvironment: env["OP2_OPENCL_BLOCK_SIZE"])
+      return .opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"])
     default:
-      throw .invalidConfiguration(variable: "OP2_BACKEND", value: name, expected: "sequential or threaded")
+      throw .invalidConfiguration(variable: "OP2_BACKEND", value: name, expected: "sequential, threaded or opencl")
     }
   }
 
@@ -47,13 +58,19 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .sequential: return "sequential"
     case .threaded(let threads): return "threaded(\(threads) threads)"
+    case .opencl(let platform, let device):
+      let choice = [platform.map { "platform \($0)" }, device.map { "device \($0)" }].compactMap { $0 }
+      return choice.isEmpty ? "opencl" : "opencl(\(choice.joined(separator: ", ")))"
     }
   }
 
-  package func makeExecutor() -> any BackendExecutor {
+  /// The execution target: a host executor over the compiled C wrappers, or a device target;
+  /// `cacheDirectory` holds a device target's program binaries.
+  package func makeExecutor(cacheDirectory: String? = nil) -> any BackendExecutor {
     switch self {
     case .sequential: return SequentialExecutor()
     case .threaded(let threads): return ThreadedExecutor(threads: threads)
+    case .opencl(let platform, let device): return OpenCLExecutor(platform: platform, device: device, cacheDirectory: cacheDirectory)
     }
   }
 }
@@ -66,9 +83,31 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
 /// so an executor holds only what differs (how a range is split among threads). A group of more
 /// than one loop is fused (see ``LoopGroup``): the executor runs every loop on a block before the
 /// next block. Loops that assemble a ``Mat`` run the same way everywhere and do not come here.
+///
+/// This is the execution-target seam: host targets (sequential, threaded) launch the compiled C
+/// wrapper that the runtime built for every loop; a device target (``OpenCLExecutor``; a CUDA
+/// target would be another) builds its own program in ``prepare(_:)``, keeps data on the device
+/// through each object's ``_DataResidence``, and adds its transfers to the timing report.
 package protocol BackendExecutor: Sendable {
   /// Runs every loop of `group` on the elements in `range`.
   func execute(_ group: LoopGroup, range: Range<Int>, context: ExecutionContext) throws(OP2Error)
+  /// Builds what the target needs for `loop` when the loop is recorded, so that build errors
+  /// throw from `parLoop`. Host targets need nothing beyond the runtime's C wrapper.
+  func prepare(_ loop: ParLoop) throws(OP2Error)
+  /// Called before the runtime runs `group` on the host itself (loops that assemble a Mat): a
+  /// device target brings the group's data back.
+  func prepareHostRun(_ group: LoopGroup)
+  /// Adds what the target measured (transfers, device build time, notes) to a report.
+  func annotate(_ report: inout TimingReport)
+  /// Clears what ``annotate(_:)`` reports.
+  func resetCounters()
+}
+
+extension BackendExecutor {
+  package func prepare(_ loop: ParLoop) throws(OP2Error) {}
+  package func prepareHostRun(_ group: LoopGroup) {}
+  package func annotate(_ report: inout TimingReport) {}
+  package func resetCounters() {}
 }
 
 /// What an executor may need from the runtime that runs it, passed down rather than looked up.

@@ -11,6 +11,8 @@ package protocol _ArgData: AnyObject, Sendable {
   var set: Set? { get }
   /// The halo state of a Dat; nil for Globals and Mats.
   var halo: _HaloState? { get }
+  /// Whether the host or a device holds the current values (see ``_DataResidence``).
+  var residence: _DataResidence { get }
 }
 
 extension _ArgData {

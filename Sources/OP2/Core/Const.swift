@@ -33,6 +33,7 @@ public final class Const<T: OP2Scalar>: CustomStringConvertible, @unchecked Send
     self.dim = dim
     current = Mutex(value)
     try ConstRegistry.shared.register(name: name, declaration: Self.declaration(name: name, dim: dim, value: value))
+    ConstRegistry.shared.setValue(ConstRegistry.Value(name: name, cType: T.cType, dim: dim, bytes: Self.bytes(of: value)))
   }
 
   /// Declares a scalar constant.
@@ -52,8 +53,12 @@ public final class Const<T: OP2Scalar>: CustomStringConvertible, @unchecked Send
       Runtime.current.flushAll()
       current.withLock { $0 = newValue }
       ConstRegistry.shared.update(name: name, declaration: Self.declaration(name: name, dim: dim, value: newValue))
+      ConstRegistry.shared.setValue(ConstRegistry.Value(name: name, cType: T.cType, dim: dim, bytes: Self.bytes(of: newValue)))
     }
   }
+
+  /// The values' bytes, as a device target passes them to its kernels.
+  static func bytes(of value: [T]) -> [UInt8] { value.withUnsafeBytes { Array($0) } }
 
   static func declaration(name: String, dim: Int, value: [T]) -> String {
     if dim == 1 { return "static const \(T.cType) \(name) = \(value[0].cLiteral);" }
@@ -85,7 +90,27 @@ package final class ConstRegistry: Sendable {
     state.withLock { s in s.declarations[name] = declaration; s.generation += 1 }
   }
 
+  /// A Const's type, shape and current value, for targets that pass Consts at run time.
+  package struct Value: Sendable, Hashable {
+    package var name: String
+    package var cType: String
+    package var dim: Int
+    package var bytes: [UInt8]
+  }
+  private let values = Mutex([String: Value]())
+
+  func setValue(_ value: Value) { values.withLock { $0[value.name] = value } }
+
+  /// The live Consts whose names occur in `identifiers`, in name order.
+  package func values(usedBy identifiers: Swift.Set<String>) -> [Value] {
+    values.withLock { v in identifiers.compactMap { v[$0] }.sorted { $0.name < $1.name } }
+  }
+
+  /// The current value of the Const `name`, if it is alive.
+  package func value(named name: String) -> Value? { values.withLock { $0[name] } }
+
   func unregister(name: String) {
+    values.withLock { $0[name] = nil }
     state.withLock { s in
       s.order.removeAll { $0 == name }
       s.declarations[name] = nil

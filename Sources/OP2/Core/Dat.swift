@@ -25,6 +25,8 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
   package private(set) var storage: _UnsafeDatBuffer
   /// Whether the halo copy is current.
   package let haloState = _HaloState()
+  /// Whether the host or a device copy is current.
+  package let residence = _DataResidence()
 
   /// Creates a zero-initialised Dat.
   public init(_ dataSet: DataSet, name: String? = nil) {
@@ -113,6 +115,7 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
   package var halo: _HaloState? { haloState }
   package func replaceStorage(_ storage: _UnsafeDatBuffer) {
     self.storage = storage
+    residence.reset()
     haloState.markStale()
   }
   public var description: String { "Dat<\(T.self)>(\"\(name)\", \(dataSet))" }

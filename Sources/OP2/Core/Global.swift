@@ -15,6 +15,8 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
   /// The name used in messages.
   public let name: String
   package let storage: _UnsafeDatBuffer
+  /// Whether the host or a device copy is current.
+  package let residence = _DataResidence()
 
   /// Creates a Global of `dim` values.
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for `dim < 1`,
@@ -47,8 +49,11 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
     }
     set {
       precondition(newValue.count == dim, "Global \(name): expected \(dim) values, got \(newValue.count)")
-      let storage = self.storage
-      Runtime.current.hostStore(into: self) { storage.store(newValue) }
+      let storage = self.storage, residence = self.residence
+      Runtime.current.hostStore(into: self) {
+        storage.store(newValue)
+        residence.hostDidOverwrite()
+      }
     }
   }
 

@@ -86,6 +86,19 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   /// A file in the disk cache could not be written.
   case cacheWriteFailed(path: String, reason: String)
 
+  // MARK: OpenCL
+
+  /// The opencl backend found no OpenCL platform or device; the text names what to install.
+  case openCLUnavailable(reason: String)
+  /// `OP2_OPENCL_PLATFORM` or `OP2_OPENCL_DEVICE` (index or name) matches no device; `available`
+  /// lists the devices there are.
+  case openCLDeviceNotFound(variable: String, value: String, available: [String])
+  /// The OpenCL compiler rejected a loop's generated program; `log` is the driver's build log,
+  /// whose line numbers are the kernel's own (`res_calc.c:3:5: error: ...`).
+  case openCLBuildFailed(kernel: String, log: String, sourcePath: String)
+  /// An OpenCL call failed; `operation` names the call.
+  case openCL(operation: String, OpenCLError)
+
   // MARK: Distribution (MPI)
 
   /// A Map (or other object) was declared on a set that is already distributed; declare it
@@ -162,6 +175,16 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "could not load compiled wrapper \(path): \(reason)"
     case let .cacheWriteFailed(path, reason):
       return "could not write cache entry \(path): \(reason)"
+    case let .openCLUnavailable(reason):
+      return "OpenCL backend: \(reason). Install an OpenCL driver and the ICD loader: "
+        + "apt-get install ocl-icd-opencl-dev pocl-opencl-icd (PoCL runs kernels on the CPU), or your GPU vendor's OpenCL driver"
+    case let .openCLDeviceNotFound(variable, value, available):
+      return "\(variable)=\"\(value)\" matches no OpenCL device (an index or part of a name); devices: "
+        + (available.isEmpty ? "none" : available.joined(separator: "; "))
+    case let .openCLBuildFailed(kernel, log, sourcePath):
+      return "Kernel \"\(kernel)\" failed to build for OpenCL (source: \(sourcePath))\n\(log)"
+    case let .openCL(operation, error):
+      return "OpenCL \(operation) failed: \(error)"
     case let .declaredAfterPartitioning(object, set):
       return "\(object): set \(set) is already distributed; declare Maps before OP2.partition"
     case let .notPartitioned(operation, set):

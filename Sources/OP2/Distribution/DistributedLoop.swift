@@ -49,6 +49,9 @@ package enum DistributedLoop {
       }
       for arg in loop.args where arg.access.writes { written.insert(ObjectIdentifier(arg.data)) }
     }
+    // Halos are packed from, and unpacked into, host memory: values a device wrote come back
+    // first, and the unpacked halo makes the device copy stale.
+    for d in stale { d.prepareHostStorage(writing: true) }
     var exchanges: [HaloExchange] = []
     var sets: [ObjectIdentifier] = []
     for d in stale where !sets.contains(ObjectIdentifier(d.set!)) {
@@ -115,13 +118,18 @@ extension Global: _DistributedReduction {
     guard access == .inc else { return [] }
     let initial = snapshot()
     storage.zero()
+    residence.hostDidOverwrite()
     return initial
   }
 
-  package func snapshot() -> [UInt8] { storage.loadBytes(offset: 0, count: dim * MemoryLayout<T>.stride) }
+  package func snapshot() -> [UInt8] {
+    prepareHostStorage(writing: false)
+    return storage.loadBytes(offset: 0, count: dim * MemoryLayout<T>.stride)
+  }
 
   package func finishReduction(_ access: Access, owned: [UInt8], initial: [UInt8], on communicator: Communicator) {
     storage.storeBytes(owned, offset: 0)
+    residence.hostDidOverwrite()
     let op: Communicator.Reduction = access == .min ? .min : access == .max ? .max : .sum
     communicator.allreduceInPlace(storage, count: dim, typeCode: T.mpiTypeCode, op)
     guard access == .inc, !initial.isEmpty else { return }

@@ -21,7 +21,7 @@ package final class Runtime: @unchecked Sendable {
     self.configuration = configuration
     self.configurationError = configurationError
     compiler = Compiler(configuration: configuration.compiler)
-    executor = configuration.backend.makeExecutor()
+    executor = configuration.backend.makeExecutor(cacheDirectory: configuration.compiler.cacheDirectory)
   }
 
   package static let shared: Runtime = {
@@ -81,6 +81,7 @@ package final class Runtime: @unchecked Sendable {
     if let configurationError { throw configurationError }
     ReplicationNotice.check(loop)
     let wrapper = try wrapper(for: loop)
+    try executor.prepare(loop)
     if configuration.lazy {
       Self.flushAtExit
       lock.withLock {
@@ -145,6 +146,7 @@ package final class Runtime: @unchecked Sendable {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
       // runs on the calling thread (such loops are never fused).
       if group.loops[0].assemblesMatrices {
+        executor.prepareHostRun(group)
         traffic = try DistributedLoop.run(group) { range in group.loops[0].runAssembly(group.wrappers[0], range: range) }
       } else {
         traffic = try DistributedLoop.run(group) { (range) throws(OP2Error) in
@@ -197,8 +199,8 @@ package final class Runtime: @unchecked Sendable {
   package func prepareHostAccess(to object: AnyObject, writing: Bool) {
     lock.lock()
     defer { lock.unlock() }
-    guard !queue.isEmpty else { return }
-    run(queue.takeDependencies(of: ObjectIdentifier(object), writing: writing))
+    if !queue.isEmpty { run(queue.takeDependencies(of: ObjectIdentifier(object), writing: writing)) }
+    (object as? any _ArgData)?.prepareHostStorage(writing: writing)
   }
 
   /// Stores into a small object (a Global) now, or — when queued loops still use it — queues the
@@ -234,12 +236,17 @@ package final class Runtime: @unchecked Sendable {
   }
 
   package func timingReport() -> TimingReport {
-    TimingReport(rows: lock.withLock { timings.entries }, compileSeconds: compiler.statistics.compileSeconds)
+    var report = TimingReport(rows: lock.withLock { timings.entries }, compileSeconds: compiler.statistics.compileSeconds)
+    executor.annotate(&report)
+    return report
   }
 
   package func recordPlan(loop: String, seconds: Double, colours: Int, blocks: Int) {
     lock.withLock { timings.recordPlan(name: loop, seconds: seconds, colours: colours, blocks: blocks) }
   }
 
-  package func resetTimings() { lock.withLock { timings.reset() } }
+  package func resetTimings() {
+    lock.withLock { timings.reset() }
+    executor.resetCounters()
+  }
 }

@@ -74,6 +74,8 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// The name used in messages (and PETSc's object name).
   public let name: String
   package let handle: _MatHandle
+  /// Always host-resident: Mats live in PETSc.
+  package let residence = _DataResidence()
 
   /// Creates a zero matrix with the pattern of `sparsity`, starting PETSc on first use.
   ///

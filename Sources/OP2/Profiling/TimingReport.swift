@@ -35,8 +35,35 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     public var gigabytesPerSecond: Double { seconds > 0 ? Double(bytes) / seconds / 1e9 : 0 }
   }
 
+  /// Host↔device transfers of one object (a device backend's report; see the OpenCL article).
+  public struct Transfer: Sendable, Equatable, Codable {
+    /// `Dat`, `Global`, `Map`, `Const` or `Plan`.
+    public var kind: String
+    /// The object's name (a plan's: its loop and array).
+    public var name: String
+    /// Copies to the device, and their bytes.
+    public var uploads = 0
+    public var uploadBytes = 0
+    /// Copies back to the host, and their bytes.
+    public var downloads = 0
+    public var downloadBytes = 0
+
+    public init(kind: String, name: String) {
+      self.kind = kind
+      self.name = name
+    }
+  }
+
   /// The rows, in order of first execution.
   public var rows: [Row]
+  /// Host↔device transfers, per object in order of first transfer (empty on host backends).
+  public var transfers: [Transfer] = []
+  /// The device loops ran on (`nil` on host backends).
+  public var device: String? = nil
+  /// Seconds a device backend spent building programs (beside ``compileSeconds``, the C wrappers').
+  public var deviceCompileSeconds: Double = 0
+  /// Remarks on how loops ran, such as loops a device backend left on the host.
+  public var notes: [String] = []
   /// Seconds spent compiling wrappers in this process.
   public var compileSeconds: Double
   /// The ranks the report covers: 1 for one process's report.
@@ -90,6 +117,18 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     lines.append(rule)
     lines.append(pad("total", width, left: true) + pad("", 8) + pad(fixed(total, 4), 12))
     lines.append("compile time: \(fixed(compileSeconds, 3)) s" + (ranks > 1 ? "; \(ranks) ranks (halo KB/call: sent per rank)" : ""))
+    if let device {
+      lines.append("device: \(device); program build time: \(fixed(deviceCompileSeconds, 3)) s")
+    }
+    if !transfers.isEmpty {
+      let nameWidth = max(16, (transfers.map { $0.kind.count + 1 + $0.name.count }.max() ?? 0) + 1)
+      lines.append(pad("transfers", nameWidth, left: true) + pad("up", 6) + pad("up MB", 11) + pad("down", 6) + pad("down MB", 11))
+      for t in transfers {
+        lines.append(pad("\(t.kind) \(t.name)", nameWidth, left: true) + pad("\(t.uploads)", 6)
+          + pad(fixed(Double(t.uploadBytes) / 1e6, 3), 11) + pad("\(t.downloads)", 6) + pad(fixed(Double(t.downloadBytes) / 1e6, 3), 11))
+      }
+    }
+    for note in notes { lines.append("note: " + note) }
     return lines.joined(separator: "\n")
   }
 }

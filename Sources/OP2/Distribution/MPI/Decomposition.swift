@@ -228,6 +228,7 @@ package final class Decomposition {
     for d in dats {
       let p = pieces[d.set]
       let first = p.set.layout.declaredInBlocks ? 0 : p.block.local.lowerBound
+      d.dat.prepareHostStorage(writing: false)
       d.blockBytes = d.dat.storage.loadBytes(offset: first * d.rowBytes, count: p.block.local.count * d.rowBytes)
     }
   }
