@@ -81,7 +81,7 @@ extension Airfoil {
     @Option(name: .shortAndLong, help: "Number of iterations.")
     var iterations: Int = 1000
 
-    @Option(help: "Execution backend: sequential or threaded (default: OP2_BACKEND, else sequential).")
+    @Option(help: "Execution backend: sequential, threaded or opencl (default: OP2_BACKEND, else sequential; OP2_OPENCL_PLATFORM and OP2_OPENCL_DEVICE pick the OpenCL device).")
     var backend: String?
 
     @Option(help: "Threads for the threaded backend (default: OP2_THREADS, else one per core).")

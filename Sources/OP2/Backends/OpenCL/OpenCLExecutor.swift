@@ -16,7 +16,8 @@ import Foundation
 package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   package let platform: String?
   package let device: String?
-  /// Elements per work-group: `OP2_OPENCL_BLOCK_SIZE` (a power of two), default 128.
+  /// Elements per work-group: `OP2_OPENCL_BLOCK_SIZE` (a power of two), default 128; a smaller
+  /// block size configured for the loop (``OP2/Configuration/blockSize``) wins.
   package let blockSize: Int
   private let cacheDirectory: String?
   private let lock = NSRecursiveLock()
@@ -149,7 +150,8 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   private func run(_ loop: ParLoop, in group: String, range: Range<Int>, on device: OpenCLContext, context: ExecutionContext) throws(OP2Error) {
     let made = try deviceLoop(for: loop)
     let schedule = made.output.schedule
-    let local = Self.powerOfTwo(atMost: min(blockSize, made.kernel.maxWorkGroupSize))
+    // The loop's block size bounds the work-group too (tests use small blocks for many colours).
+    let local = Self.powerOfTwo(atMost: min(blockSize, loop.blockSize, made.kernel.maxWorkGroupSize))
     var arguments: [OpenCLArgument] = [.int32(Int32(range.lowerBound)), .int32(Int32(range.upperBound))]
     var plan: PlanBuffers?
     var groups = (range.count + local - 1) / local
