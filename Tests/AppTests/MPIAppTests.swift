@@ -27,6 +27,19 @@ struct MPIAppTests {
     }
   }
 
+  @Test("airfoil: each of 2 MPI ranks drives its own OpenCL device and gives the sequential rms to 1e-12",
+        .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"),
+        .enabled(if: Backend.available.contains(.opencl()), "no OpenCL platform: apt-get install ocl-icd-opencl-dev pocl-opencl-icd"))
+  func airfoilOpenCL() throws {
+    let common = ["--cells", "12000", "--iterations", "100", "--quiet"]
+    let sequential = number(after: "final rms", in: try run(Self.airfoil!, common))
+    let (status, output, _) = try runMPI(2, Self.airfoil!, common + ["--backend", "opencl"], seconds: 300)
+    #expect(status == 0, "status \(status):\n\(output)")
+    let rms = number(after: "final rms", in: output)
+    #expect(rms != nil && sequential != nil && abs(rms! - sequential!) <= 1e-12 * sequential!,
+            "final rms \(rms ?? .nan), sequential \(sequential ?? .nan)")
+  }
+
   @Test("airfoil --grid under mpirun reads the file in blocks and gives the one-process rms to 1e-12",
         .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"))
   func airfoilGridBlocks() throws {

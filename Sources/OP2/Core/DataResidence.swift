@@ -6,6 +6,8 @@ package protocol _DeviceCopy: AnyObject, Sendable {
   /// Copies the device values into the host storage (counting the transfer where the target
   /// keeps count).
   func download(into storage: _UnsafeDatBuffer) throws(OP2Error)
+  /// Copies the host bytes from `offset` on into the device copy (a halo just received).
+  func upload(from storage: _UnsafeDatBuffer, fromByte offset: Int) throws(OP2Error)
 }
 
 /// Where the current values of one Dat or Global are: in host memory, in a device copy, or both.
@@ -73,6 +75,20 @@ package final class _DataResidence: @unchecked Sendable {
     lock.withLock {
       state.deviceIsCurrent = true
       state.hostIsCurrent = false
+    }
+  }
+
+  /// Records that the host wrote the bytes of `storage` from `offset` on (a halo exchange's
+  /// unpacking): a current device copy gets those bytes; a stale one gets everything later.
+  /// - Precondition: the upload succeeds.
+  package func hostDidWrite(_ storage: _UnsafeDatBuffer, fromByte offset: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard state.deviceIsCurrent, let device = state.device, offset < storage.byteCount else { return }
+    do throws(OP2Error) {
+      try device.upload(from: storage, fromByte: offset)
+    } catch {
+      preconditionFailure("uploading a halo to the device: \(error)")
     }
   }
 

@@ -50,8 +50,8 @@ package enum DistributedLoop {
       for arg in loop.args where arg.access.writes { written.insert(ObjectIdentifier(arg.data)) }
     }
     // Halos are packed from, and unpacked into, host memory: values a device wrote come back
-    // first, and the unpacked halo makes the device copy stale.
-    for d in stale { d.prepareHostStorage(writing: true) }
+    // first, and the unpacked halo goes to the device copy (below).
+    for d in stale { d.prepareHostStorage(writing: false) }
     var exchanges: [HaloExchange] = []
     var sets: [ObjectIdentifier] = []
     for d in stale where !sets.contains(ObjectIdentifier(d.set!)) {
@@ -83,6 +83,7 @@ package enum DistributedLoop {
       let waiting = ContinuousClock.now
       receives.wait()
       for exchange in exchanges { exchange.finish() }
+      for d in stale { d.residence.hostDidWrite(d.storage, fromByte: d.set!.layout.owned * d.dim * d.elementSize) }
       waited += ContinuousClock.now - waiting
       traffic.haloSeconds = Double(waited / .nanoseconds(1)) / 1e9
       try execute(layout.core..<layout.owned)

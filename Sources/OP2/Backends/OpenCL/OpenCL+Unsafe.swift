@@ -352,6 +352,15 @@ package final class OpenCLBuffer: @unchecked Sendable {
     try check("clEnqueueWriteBuffer", clEnqueueWriteBuffer(context.queue, mem, cl_bool(CL_TRUE), 0, n, storage.baseAddress, 0, nil, nil))
   }
 
+  /// Copies the bytes of `storage` from `offset` to the end of the buffer to the same place on
+  /// the device (blocking).
+  package func upload(from storage: _UnsafeDatBuffer, fromByte offset: Int) throws(OP2Error) {
+    let end = min(byteCount, storage.byteCount)
+    guard offset >= 0, offset < end else { return }
+    try check("clEnqueueWriteBuffer", clEnqueueWriteBuffer(context.queue, mem, cl_bool(CL_TRUE), offset, end - offset,
+                                                           storage.baseAddress + offset, 0, nil, nil))
+  }
+
   /// Copies `bytes` to the start of the buffer (blocking).
   package func upload(bytes: [UInt8]) throws(OP2Error) {
     let n = min(byteCount, bytes.count)

@@ -376,6 +376,11 @@ final class OpenCLDataCopy: _DeviceCopy, @unchecked Sendable {
     try buffer.download(into: storage)
     ledger.record(kind: kind, name: name, upload: false, bytes: min(buffer.byteCount, storage.byteCount))
   }
+
+  func upload(from storage: _UnsafeDatBuffer, fromByte offset: Int) throws(OP2Error) {
+    try buffer.upload(from: storage, fromByte: offset)
+    ledger.record(kind: kind, name: name + " (halo)", upload: true, bytes: min(buffer.byteCount, storage.byteCount) - offset)
+  }
 }
 
 /// Counts of host↔device transfers per object, for the timing report.
