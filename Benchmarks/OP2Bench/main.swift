@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "op2-bench",
     abstract: "swift-op2 benchmarks: par_loop overhead, compile/load times, triad bandwidth, airfoil, grid reading, predicted scaling.",
-    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self, GridRead.self, Scaling.self],
+    subcommands: [Core.self, AirfoilRun.self, Dispatch.self, Assembly.self, GridRead.self, Scaling.self, Devices.self],
     defaultSubcommand: Core.self)
 }
 
@@ -135,6 +135,7 @@ extension Bench {
     @Option(name: .shortAndLong, help: "Iterations.") var iterations = 1000
     @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
     @Option(help: "Renumber the grid first: none, rcm, shuffled (random order), shuffled+rcm.") var renumber = "none"
+    @Flag(help: "Also run the opencl backend (OP2_OPENCL_PLATFORM/OP2_OPENCL_DEVICE pick the device).") var opencl = false
 
     func run() throws {
       print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
@@ -151,15 +152,23 @@ extension Bench {
         print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(mesh.cellBandwidth)")
       }
       var results: [(String, Double, Double)] = []
-      for count in threads.split(separator: ",").compactMap({ Int($0) }) {
-        let backend: Backend = count == 1 ? .sequential : .threaded(threads: count)
+      var backends: [Backend] = threads.split(separator: ",").compactMap { Int($0) }.map { $0 == 1 ? .sequential : .threaded(threads: $0) }
+      if opencl {
+        let env = ProcessInfo.processInfo.environment
+        backends.append(.opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"]))
+      }
+      for backend in backends {
         let bandwidth = try triad(n: 10_000_000, repeats: 5, backend: backend).op2
         var config = OP2.configuration
         config.backend = backend
         try OP2.withConfiguration(config) {
           let sim = try AirfoilSimulation(grid: mesh)
+          let setup = now()
           _ = try sim.iterate()  // compile and build plans outside the timing
-          let plans = OP2.timingReport().rows.filter { $0.planSeconds > 0 }
+          let first = OP2.timingReport()
+          print("\n\(backend): first iteration \(f(seconds(setup), "%.2f")) s (C wrappers compiled in \(f(first.compileSeconds, "%.2f")) s"
+            + (first.device != nil ? ", device programs built in \(f(first.deviceCompileSeconds, "%.2f")) s" : "") + ")")
+          let plans = first.rows.filter { $0.planSeconds > 0 }
           if !plans.isEmpty {
             print("plans (built in the first iteration): " + plans.map { "\($0.name) \(f($0.planSeconds, "%.4f")) s, \($0.colours) colours, \($0.blocks) blocks" }.joined(separator: "; "))
           }
