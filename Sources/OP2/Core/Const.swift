@@ -58,7 +58,7 @@ public final class Const<T: OP2Scalar>: CustomStringConvertible, @unchecked Send
   }
 
   /// The values' bytes, as a device target passes them to its kernels.
-  static func bytes(of value: [T]) -> [UInt8] { value.withUnsafeBytes { Array($0) } }
+  static func bytes(of value: [T]) -> [UInt8] { _UnsafeDatBuffer.bytes(of: value) }
 
   static func declaration(name: String, dim: Int, value: [T]) -> String {
     if dim == 1 { return "static const \(T.cType) \(name) = \(value[0].cLiteral);" }

@@ -312,7 +312,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     }
     context.recordPlan(group, plan.constructionTime, plan.colourCount, plan.blockCount)
     func upload(_ values: [Int32], _ what: String) throws(OP2Error) -> OpenCLBuffer {
-      let bytes = values.withUnsafeBytes { Array($0) }
+      let bytes = _UnsafeDatBuffer.bytes(of: values)
       let buffer = try device.makeBuffer(byteCount: bytes.count)
       try buffer.upload(bytes: bytes)
       ledger.record(kind: "Plan", name: "\(loop.kernel.name) \(what)", upload: true, bytes: bytes.count)

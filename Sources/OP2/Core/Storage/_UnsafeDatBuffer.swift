@@ -70,3 +70,10 @@ extension _UnsafeDatBuffer {
     }
   }
 }
+
+extension _UnsafeDatBuffer {
+  /// The bytes of `values`, in memory order (what a device buffer or kernel argument receives).
+  package static func bytes<T: BitwiseCopyable>(of values: [T]) -> [UInt8] {
+    values.withUnsafeBytes { Array($0) }
+  }
+}
