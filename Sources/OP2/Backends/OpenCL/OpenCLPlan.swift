@@ -5,9 +5,9 @@
 /// elements inside a block are coloured too, and a work-group applies its writes colour by
 /// colour, with a barrier between colours.
 ///
-/// An element's colour is one more than the highest colour among the earlier elements of its
-/// block that write one of its targets (a greedy levelling): valid for any number of repeated
-/// targets, and as few colours as a mesh numbered with locality needs.
+/// An element's colour is the lowest colour that no earlier element of its block writing one of
+/// its targets has (greedy colouring, as OP2's `op_plan` colours threads), for any number of
+/// repeated targets.
 package struct OpenCLPlan {
   /// Work-group (block) size.
   package let blockSize: Int
@@ -43,6 +43,10 @@ package struct OpenCLPlan {
     // a level table.
     var sizes: [Int] = []
     for c in conflicts where !sizes.contains(c.targetSize) { sizes.append(c.targetSize) }
+    // Per target: a bitmask of the colours (below 64) its writers in this block have, and one
+    // more than the highest colour at or above 64 (only a target written by more than 64
+    // elements of a block needs those).
+    var masks = sizes.map { [UInt64](repeating: 0, count: $0) }
     var levels = sizes.map { [Int32](repeating: 0, count: $0) }
     let targets = conflicts.map { c in (table: sizes.firstIndex(of: c.targetSize)!, conflict: c, slots: c.writtenSlots) }
     var colours = [Int32](repeating: 0, count: setSize)
@@ -51,20 +55,29 @@ package struct OpenCLPlan {
     for b in 0..<blocks.blockCount {
       var most: Int32 = 0
       for e in blocks.blockRange(b) {
-        var colour: Int32 = 0
-        for t in targets { for s in t.slots { colour = max(colour, levels[t.table][Int(t.conflict.target(element: e, slot: s))]) } }
+        var used: UInt64 = 0
+        var level: Int32 = 64
         for t in targets {
           for s in t.slots {
             let target = Int(t.conflict.target(element: e, slot: s))
-            if levels[t.table][target] == 0 { touched.append((t.table, target)) }
-            levels[t.table][target] = colour + 1
+            used |= masks[t.table][target]
+            level = max(level, levels[t.table][target])
+          }
+        }
+        // The lowest colour none of its targets has, else one above every overflow colour.
+        let colour = used != .max ? Int32((~used).trailingZeroBitCount) : level
+        for t in targets {
+          for s in t.slots {
+            let target = Int(t.conflict.target(element: e, slot: s))
+            if masks[t.table][target] == 0 && levels[t.table][target] == 0 { touched.append((t.table, target)) }
+            if colour < 64 { masks[t.table][target] |= 1 << UInt64(colour) } else { levels[t.table][target] = colour + 1 }
           }
         }
         colours[e] = colour
         most = max(most, colour + 1)
       }
       counts[b] = most
-      for (table, target) in touched { levels[table][target] = 0 }
+      for (table, target) in touched { masks[table][target] = 0; levels[table][target] = 0 }
       touched.removeAll(keepingCapacity: true)
     }
     elementColours = colours
