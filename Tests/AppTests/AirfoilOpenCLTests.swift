@@ -52,7 +52,7 @@ struct AirfoilOpenCLTests {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: AirfoilAppTests.airfoil!)
     process.arguments = ["--iterations", "1", "--backend", "opencl"]
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+    var environment = inheritableEnvironment()
     environment["OCL_ICD_VENDORS"] = empty.path
     process.environment = environment
     let pipe = Pipe()
