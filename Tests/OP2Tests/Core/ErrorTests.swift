@@ -236,8 +236,8 @@ struct ErrorTests {
                 message: "OP2_THREADS=\"two\" is invalid: expected a positive integer") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "threaded", "OP2_THREADS": "two"])
     }
-    expectError(.invalidConfiguration(variable: "OP2_BACKEND", value: "gpu", expected: "sequential or threaded"),
-                message: "OP2_BACKEND=\"gpu\" is invalid: expected sequential or threaded") { () throws(OP2Error) in
+    expectError(.invalidConfiguration(variable: "OP2_BACKEND", value: "gpu", expected: "sequential, threaded or opencl"),
+                message: "OP2_BACKEND=\"gpu\" is invalid: expected sequential, threaded or opencl") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "gpu"])
     }
     expectError(.invalidConfiguration(variable: "OP2_LAZY", value: "maybe", expected: "0 or 1"),
@@ -271,7 +271,7 @@ struct ConfigurationTests {
     #expect(try OP2.Configuration.fromEnvironment([:], backend: nil, threads: 3).backend == .threaded(threads: 3))
     #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: nil, threads: 3).backend == .sequential)
     #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: "threaded", threads: 2).backend == .threaded(threads: 2))
-    #expect(throws: OP2Error.invalidConfiguration(variable: "OP2_BACKEND", value: "cuda", expected: "sequential or threaded")) {
+    #expect(throws: OP2Error.invalidConfiguration(variable: "OP2_BACKEND", value: "cuda", expected: "sequential, threaded or opencl")) {
       try OP2.Configuration.fromEnvironment([:], backend: "cuda", threads: nil)
     }
   }
