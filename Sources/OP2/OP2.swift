@@ -9,7 +9,8 @@ import Foundation
 /// print(OP2.timingReport())        // like OP2's op_timing_output
 /// ```
 ///
-/// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`), `OP2_THREADS`,
+/// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`, `opencl`, with
+/// `OP2_OPENCL_PLATFORM`, `OP2_OPENCL_DEVICE`, `OP2_OPENCL_BLOCK_SIZE`), `OP2_THREADS`,
 /// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
 /// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {

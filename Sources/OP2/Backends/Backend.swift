@@ -3,11 +3,13 @@
 /// Independent of how loops are *distributed*: a process started by `mpirun` runs its part of
 /// every distributed set with the backend chosen here, so `mpirun -n 2` with `.threaded(threads: 2)`
 /// is two ranks of two threads each (see ``OP2/distribution``). Choose with ``OP2/configure(backend:lazy:)`` or the environment variable `OP2_BACKEND`
-/// (`sequential`, `threaded`; `OP2_THREADS` sets the thread count). Every backend runs the same
-/// generated range wrapper; they differ only in how they split the iteration set.
+/// (`sequential`, `threaded`, `opencl`; `OP2_THREADS` sets the thread count). The host backends
+/// run the same generated range wrapper and differ only in how they split the iteration set;
+/// `opencl` is a device target with its own generated program and device-resident data (see the
+/// OpenCL article).
 ///
-/// The corresponding PyOP2 setting is `op2.init(backend=...)` (`sequential`, `openmp`, ...); OP2
-/// links one of `libop2_seq`, `libop2_openmp`, ....
+/// The corresponding PyOP2 setting is `op2.init(backend=...)` (`sequential`, `openmp`,
+/// `opencl`, ...); OP2 links one of `libop2_seq`, `libop2_openmp`, `libop2_cuda`, ....
 public enum Backend: Hashable, Sendable, CustomStringConvertible {
   /// One call of the wrapper over the whole set, on the calling thread.
   case sequential
