@@ -103,8 +103,9 @@ public enum OP2 {
   /// The configuration in effect.
   public static var configuration: Configuration { Runtime.current.configuration }
 
-  /// Changes the backend and/or laziness for the rest of the process, after running every
-  /// queued loop. Compiled wrappers are kept on disk but loaded anew.
+  /// Changes the backend and/or laziness for the rest of the process, after running the loops
+  /// queued under the replaced configuration (a barrier: no queued loop is ever dropped, even
+  /// when another thread records loops meanwhile). Compiled wrappers are kept on disk but loaded anew.
   public static func configure(backend: Backend? = nil, lazy: Bool? = nil) {
     var c = Runtime.current.configuration
     if let backend { c.backend = backend }
@@ -117,15 +118,18 @@ public enum OP2 {
     Runtime.install(Runtime(configuration: configuration))
   }
 
-  /// Runs `body` with its own configuration, caches, queue and timings, then runs the loops it
-  /// left queued. Other threads and tasks keep theirs: tests use this to run side by side.
+  /// Runs `body` with its own configuration, caches and timings, then runs the loops it left
+  /// queued. Other threads and tasks keep theirs: tests use this to run side by side. The queue
+  /// is the process's: data that loops queued outside `body` write is brought up to date before
+  /// `body` reads it, and loops `body` queues run before anything outside reads their data.
   public static func withConfiguration<R>(_ configuration: Configuration, _ body: () throws -> R) rethrows -> R {
     let runtime = Runtime(configuration: configuration)
     defer { runtime.flushAll() }
     return try Runtime.$override.withValue(runtime) { try body() }
   }
 
-  /// Runs every queued loop.
+  /// Runs every loop queued under the current configuration (and the queued loops of other
+  /// configurations they depend on).
   public static func flush() { Runtime.current.flushAll() }
 
   /// Loops recorded but not yet run.

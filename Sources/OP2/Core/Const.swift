@@ -49,7 +49,7 @@ public final class Const<T: OP2Scalar>: CustomStringConvertible, @unchecked Send
     get { current.withLock { $0 } }
     set {
       precondition(newValue.count == dim, "Const \(name): expected \(dim) values, got \(newValue.count)")
-      Runtime.current.flushAll()
+      Runtime.flushEverywhere()
       current.withLock { $0 = newValue }
       ConstRegistry.shared.update(name: name, declaration: Self.declaration(name: name, dim: dim, value: newValue))
     }
