@@ -31,7 +31,7 @@ public enum OP2 {
     public var checkPlans = false
     /// The C compiler command, e.g. `["cc"]` or `["ccache", "gcc"]`.
     public var compilerCommand: [String] { get { compiler.command } set { compiler.command = newValue } }
-    /// Flags for the C compiler (`-fPIC -shared` are always added).
+    /// Flags for the C compiler (`-fPIC -shared -fvisibility=hidden` are always added).
     public var compilerFlags: [String] { get { compiler.flags } set { compiler.flags = newValue } }
     /// Folder of the disk cache of compiled wrappers.
     public var cacheDirectory: String { get { compiler.cacheDirectory } set { compiler.cacheDirectory = newValue } }

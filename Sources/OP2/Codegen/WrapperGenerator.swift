@@ -43,13 +43,13 @@ package enum WrapperGenerator {
       w.line("/* Consts */")
       w.verbatim(constDeclarations)
     }
-    // Hidden visibility makes the kernel non-interposable, so that the compiler may inline it
-    // into the wrapper even under -fPIC (a default-visibility function would be called via the PLT).
-    w.line("#pragma GCC visibility push(hidden)")
+    // The kernel is compiled with `-fvisibility=hidden` (see ``Compiler``): hidden, it is not
+    // interposable, so the compiler may inline it into the wrapper even under -fPIC. The flag,
+    // unlike `#pragma GCC visibility`, hides only definitions, so that the declarations of any
+    // system header the kernel includes (`snprintf`, `__assert_fail`) still bind to libc.
     w.line("#line 1 \"\(signature.kernelName).c\"")
     w.verbatim(kernelCode)
     w.resetLineDirective(file: "\(signature.kernelName)_wrapper.c")
-    w.line("#pragma GCC visibility pop")
     // A chunked wrapper calls the kernel twice (vector body, scalar remainder); `flatten` makes
     // the compiler inline it into both, which vectorization needs.
     let attributes = chunk == nil && !flattensMatrixLoop(args) ? "visibility(\"default\")" : "visibility(\"default\"), flatten"

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Configuration comes from the environment when not given: `OP2_CC` (default `cc`; may contain
 /// arguments, such as `ccache gcc`), `OP2_CFLAGS` (default ``Configuration/defaultFlags``;
-/// `-fPIC -shared` are always added) and `OP2_CACHE_DIR` (default `~/.cache/swift-op2`). The cache key hashes the
+/// `-fPIC -shared -fvisibility=hidden` are always added) and `OP2_CACHE_DIR` (default `~/.cache/swift-op2`). The cache key hashes the
 /// generated source, the compiler's resolved identity (its `--version` banner) and the flags.
 package final class Compiler: @unchecked Sendable {
   package struct Configuration: Hashable, Sendable {
@@ -28,6 +28,12 @@ package final class Compiler: @unchecked Sendable {
       return Configuration(command: command, flags: flags, cacheDirectory: cache)
     }
   }
+
+  /// Flags every compile gets, after the configured ones: a shared library whose only exported
+  /// symbols are those the generated code marks `visibility("default")` (the entry points), so
+  /// that kernels and their helpers are hidden and inlined, and header declarations keep
+  /// default visibility. Part of every cache key.
+  package static let requiredFlags = ["-fPIC", "-shared", "-fvisibility=hidden"]
 
   /// Counters, for tests and reports.
   package struct Counters: Sendable, Equatable {
@@ -73,7 +79,7 @@ package final class Compiler: @unchecked Sendable {
   /// Compiles (or finds in the disk cache) `source` and loads `functionName` from it.
   package func load(source: String, functionName: String, kernelName: String) throws(OP2Error) -> CompiledWrapper {
     let identity = try identity()
-    let key = StableHash.hex(of: source + "\u{0}" + identity + "\u{0}" + configuration.flags.joined(separator: " "))
+    let key = StableHash.hex(of: source + "\u{0}" + identity + "\u{0}" + (configuration.flags + Self.requiredFlags).joined(separator: " "))
     try cache.prepare(key: key)
     switch cache.lookup(key: key) {
     case .hit:
@@ -90,7 +96,7 @@ package final class Compiler: @unchecked Sendable {
     let unique = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
     let temporary = cache.libraryPath(key: key) + ".tmp-\(unique)"
     let log = cache.logPath(key: key) + ".tmp-\(unique)"
-    let argv = configuration.command + configuration.flags + ["-fPIC", "-shared", "-o", temporary, sourcePath, "-lm"]
+    let argv = configuration.command + configuration.flags + Self.requiredFlags + ["-o", temporary, sourcePath, "-lm"]
     defer { try? FileManager.default.removeItem(atPath: log) }
     switch ChildProcess.run(argv, outputPath: log) {
     case .failure(let e):

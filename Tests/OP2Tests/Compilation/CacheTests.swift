@@ -82,7 +82,7 @@ struct CacheTests {
   @Test("concurrent compilers of the same source never load a half-written library")
   func concurrentCompilers() throws {
     let cache = temporaryDirectory("concurrent")
-    let source = "void f(int start, int end, void **args) { double *x = (double *)args[0]; for (int n = start; n < end; n++) x[n] += 1; }\n"
+    let source = "__attribute__((visibility(\"default\"))) void f(int start, int end, void **args) { double *x = (double *)args[0]; for (int n = start; n < end; n++) x[n] += 1; }\n"
     let results = ResultsBox()
     DispatchQueue.concurrentPerform(iterations: 6) { _ in
       let compiler = Compiler(configuration: .init(command: ["cc"], flags: ["-O1"], cacheDirectory: cache))
