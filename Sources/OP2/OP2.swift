@@ -10,8 +10,8 @@ import Foundation
 /// ```
 ///
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`), `OP2_THREADS`,
-/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
-/// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
+/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS`,
+/// `OP2_CACHE_DIR` and `OP2_CACHE_MAX_BYTES`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {
   /// Everything that can be configured.
   public struct Configuration: Sendable {
@@ -33,8 +33,11 @@ public enum OP2 {
     public var compilerCommand: [String] { get { compiler.command } set { compiler.command = newValue } }
     /// Flags for the C compiler (`-fPIC -shared -fvisibility=hidden` are always added).
     public var compilerFlags: [String] { get { compiler.flags } set { compiler.flags = newValue } }
-    /// Folder of the disk cache of compiled wrappers.
+    /// Folder of the disk cache of compiled wrappers (`OP2_CACHE_DIR`, default `~/.cache/swift-op2`).
     public var cacheDirectory: String { get { compiler.cacheDirectory } set { compiler.cacheDirectory = newValue } }
+    /// Bytes the disk cache may hold (`OP2_CACHE_MAX_BYTES`, default 1 GiB): after each compile,
+    /// the least recently used wrappers are removed until it fits. `op2-cache` inspects and prunes it.
+    public var cacheMaxBytes: Int { get { compiler.cacheMaxBytes } set { compiler.cacheMaxBytes = newValue } }
     package var compiler = Compiler.Configuration.fromEnvironment()
 
     /// The defaults, with the compiler taken from the environment.
@@ -45,6 +48,7 @@ public enum OP2 {
     public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Configuration {
       var c = Configuration()
       c.compiler = .fromEnvironment(env)
+      _ = try Compiler.Configuration.cacheMaxBytes(fromEnvironment: env["OP2_CACHE_MAX_BYTES"])
       c.backend = try Backend.fromEnvironment(env)
       c.lazy = try flag("OP2_LAZY", in: env) ?? c.lazy
       c.fusion = try flag("OP2_FUSION", in: env) ?? c.fusion

@@ -85,6 +85,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case loadFailed(path: String, reason: String)
   /// A file in the disk cache could not be written.
   case cacheWriteFailed(path: String, reason: String)
+  /// The disk cache's folder (`OP2_CACHE_DIR`) cannot be created or written.
+  case cacheDirectoryUnusable(path: String, reason: String)
 
   // MARK: Distribution (MPI)
 
@@ -162,6 +164,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "could not load compiled wrapper \(path): \(reason)"
     case let .cacheWriteFailed(path, reason):
       return "could not write cache entry \(path): \(reason)"
+    case let .cacheDirectoryUnusable(path, reason):
+      return "the compiled-wrapper cache folder \(path) cannot be used: \(reason); set OP2_CACHE_DIR to a writable folder"
     case let .declaredAfterPartitioning(object, set):
       return "\(object): set \(set) is already distributed; declare Maps before OP2.partition"
     case let .notPartitioned(operation, set):
