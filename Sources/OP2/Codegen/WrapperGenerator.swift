@@ -25,6 +25,8 @@ package enum WrapperGenerator {
   package struct Output: Sendable {
     package var source: String
     package var functionName: String
+    /// The entry point that takes the run-time Consts' buffer, when the kernel uses any.
+    package var constsFunctionName: String?
   }
 
   package static func generate(signature: LoopSignature, kernelCode: String) -> Output {
@@ -42,6 +44,11 @@ package enum WrapperGenerator {
     if !constDeclarations.isEmpty {
       w.line("/* Consts */")
       w.verbatim(constDeclarations)
+    }
+    let constsFunction = signature.runtimeConsts.isEmpty ? nil : function + "_consts"
+    if let constsFunction {
+      w.line("/* Run-time Consts, set before each launch */")
+      w.verbatim(ConstLayout.hostDeclarations(signature.runtimeConsts, setter: constsFunction))
     }
     // The kernel is compiled with `-fvisibility=hidden` (see ``Compiler``): hidden, it is not
     // interposable, so the compiler may inline it into the wrapper even under -fPIC. The flag,
@@ -87,7 +94,7 @@ package enum WrapperGenerator {
         w.line("for (int d = 0; d < \(a.dim); d++) g\(i)[d] = g\(i)_l[d];")
       }
     }
-    return Output(source: w.text, functionName: function)
+    return Output(source: w.text, functionName: function, constsFunctionName: constsFunction)
   }
 
   /// One element `n`: the kernel called on pointers into the Dats, INC-through-map arguments

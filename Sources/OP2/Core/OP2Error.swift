@@ -40,6 +40,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case duplicateConst(name: String)
   /// A name that must be a C identifier is not one.
   case invalidIdentifier(object: String, name: String)
+  /// A name that C or the generated code's headers already use (`double`, `M_PI`, `sqrt`).
+  case reservedName(object: String, name: String)
 
   // MARK: Kernels and loops
 
@@ -128,6 +130,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "Const \"\(name)\" is already declared; Consts are global C names and must be unique"
     case let .invalidIdentifier(object, name):
       return "\(object): \"\(name)\" is not a valid C identifier"
+    case let .reservedName(object, name):
+      return "\(object): \"\(name)\" is a C keyword or a name the C headers define; choose another name"
     case let .kernelNotFound(kernel):
       return "Kernel \"\(kernel)\": the code defines no function named \(kernel)"
     case let .argumentCountMismatch(loop, parameters, arguments):

@@ -33,6 +33,9 @@ package final class ParLoop: @unchecked Sendable {
   package let set: Set
   package let args: [Arg]
   package let signature: LoopSignature
+  /// The run-time Consts the kernel uses (kept alive while the loop is queued); each launch
+  /// passes their values (see ``ConstLayout``).
+  package let consts: [any _ConstValue]
   /// Bytes the loop moves at least once (for bandwidth figures), as OP2's `op_timing_output` estimates.
   package let bytesMoved: Int
   /// Block size for plans: per-loop setting, else `OP2_BLOCK_SIZE`, else the default.
@@ -74,8 +77,11 @@ package final class ParLoop: @unchecked Sendable {
     self.kernel = kernel
     self.set = set
     self.args = args
+    let consts = ConstRegistry.shared.uses(kernel.identifiers)
+    self.consts = consts.runtime
     signature = LoopSignature(kernelHash: kernel.codeHash, kernelName: kernel.name,
-                              constDeclarations: ConstRegistry.shared.declarations(usedBy: kernel.identifiers), arguments: descriptors)
+                              constDeclarations: consts.foldedDeclarations, runtimeConsts: consts.runtime.map(\.descriptor),
+                              arguments: descriptors)
     bytesMoved = Self.estimateBytes(args, set: set)
   }
 

@@ -31,7 +31,7 @@ package struct LoopQueue {
   package var isEmpty: Bool { entries.isEmpty }
   package var count: Int { entries.count }
 
-  /// The objects `loop` reads (READ, RW, INC, MIN, MAX) and writes.
+  /// The objects `loop` reads (READ, RW, INC, MIN, MAX, and its run-time Consts) and writes.
   package static func accesses(of loop: ParLoop) -> (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) {
     var reads: [ObjectIdentifier] = []
     var writes: [ObjectIdentifier] = []
@@ -40,6 +40,7 @@ package struct LoopQueue {
       if arg.access.reads || arg.access == .min || arg.access == .max { reads.append(id) }
       if arg.access.writes { writes.append(id) }
     }
+    for const in loop.consts { reads.append(ObjectIdentifier(const)) }
     return (reads, writes)
   }
 

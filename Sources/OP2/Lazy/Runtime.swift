@@ -108,7 +108,8 @@ package final class Runtime: @unchecked Sendable {
     }
     let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code)
     let load = { () throws(OP2Error) -> CompiledWrapper in
-      try self.compiler.load(source: generated.source, functionName: generated.functionName, kernelName: loop.kernel.name)
+      try self.compiler.load(source: generated.source, functionName: generated.functionName,
+                             constsFunctionName: generated.constsFunctionName, kernelName: loop.kernel.name)
     }
     let wrapper: CompiledWrapper
     if let node, node.size > 1 {
@@ -136,6 +137,10 @@ package final class Runtime: @unchecked Sendable {
   package func run(_ group: LoopGroup) {
     let start = ContinuousClock.now
     let context = executionContext
+    // The run-time Consts' values as of this point of the program, before any thread starts.
+    for (loop, wrapper) in zip(group.loops, group.wrappers) where !loop.consts.isEmpty {
+      wrapper.setConstValues(ConstLayout.pack(loop.consts))
+    }
     let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
