@@ -61,14 +61,15 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
   ///
   /// Reading runs the queued loops that write this Dat and returns a copy. Setting replaces
   /// every value after running the queued loops that use this Dat.
-  /// - Precondition: a new value has exactly `dataSet.count` elements; ``setData(_:)`` throws instead.
+  /// - Precondition: a new value has exactly `dataSet.count` elements; a violation stops the
+  ///   program with the message of ``setData(_:)``'s error (in release builds too), which throws instead.
   public var data: [T] {
     get {
       Runtime.current.prepareHostAccess(to: self, writing: false)
       return storage.load(T.self, count: dataSet.count)
     }
     set {
-      do { try setData(newValue) } catch { preconditionFailure(error.description) }
+      do { try setData(newValue) } catch { fatalError(error.description) }
     }
   }
 

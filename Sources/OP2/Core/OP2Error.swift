@@ -51,6 +51,9 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case argumentCountMismatch(loop: String, kernelParameters: Int, arguments: Int)
   /// A kernel parameter's C type does not match the data passed for it.
   case dtypeMismatch(ArgumentLocation, kernelType: String, dataType: String)
+  /// A kernel parameter declares an array larger than the argument provides (`double x[4]` for a
+  /// Dat of dim 2): the kernel would read or write past the data.
+  case extentMismatch(ArgumentLocation, kernelType: String, declared: Int, provided: Int, what: String)
   /// An indirect argument's map does not start from the iteration set.
   case mapFromSetMismatch(ArgumentLocation, map: String, mapFrom: String, iterationSet: String)
   /// An indirect argument's map does not lead to the set the Dat lives on.
@@ -138,6 +141,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "parLoop \"\(loop)\": the kernel takes \(parameters) parameters but \(arguments) arguments were passed"
     case let .dtypeMismatch(at, kernelType, dataType):
       return "\(Self.render(at)): kernel parameter has type \(kernelType) but the data is \(dataType)"
+    case let .extentMismatch(at, kernelType, declared, provided, what):
+      return "\(Self.render(at)): kernel parameter \(kernelType) declares \(declared) \(what) but the argument provides \(provided)"
     case let .mapFromSetMismatch(at, map, mapFrom, iterationSet):
       return "\(Self.render(at)): \(map) maps from \(mapFrom) but the loop iterates over \(iterationSet)"
     case let .mapToSetMismatch(at, map, mapTo, dat, datSet):

@@ -68,6 +68,8 @@ package final class ParLoop: @unchecked Sendable {
       } else if p.baseType == nil, p.levels != expectedLevels, p.levels > 0 {
         throw .dtypeMismatch(at, kernelType: p.text, dataType: Self.describeData(arg, kind: kind))
       }
+      try Self.checkExtents(p, kind: kind, dim: arg.data.dim, arity: arg.map?.arity ?? 1, at: at,
+                            data: Self.describeData(arg, kind: kind))
       let dataAlias = args[..<i].firstIndex { $0.data === arg.data } ?? i
       let mapAlias = arg.map.flatMap { m in args[..<i].firstIndex { $0.map === m } } ?? i
       descriptors.append(.init(
@@ -111,6 +113,24 @@ package final class ParLoop: @unchecked Sendable {
     }
     guard map.to === datSet else {
       throw .mapToSetMismatch(at, map: map.name, mapTo: map.to.name, dat: arg.data.name, datSet: datSet.name)
+    }
+  }
+
+  /// Array sizes in a parameter (`double x[4]`, `double *x[3]`) must not exceed what the
+  /// argument provides: values per element (`dim`), or map entries (`arity`) for a whole-map
+  /// argument, whose kernel parameter is an array of pointers — never a two-dimensional array
+  /// (`double x[3][2]`), which would read the pointers as values.
+  private static func checkExtents(
+    _ p: KernelSignature.Parameter, kind: LoopSignature.ArgumentKind, dim: Int, arity: Int,
+    at: OP2Error.ArgumentLocation, data: @autoclosure () -> String
+  ) throws(OP2Error) {
+    if kind == .wholeMap, p.levels == p.extents.count, p.levels > 0 {
+      throw .dtypeMismatch(at, kernelType: p.text, dataType: data())
+    }
+    guard let first = p.extents.first, let extent = first else { return }
+    let (limit, what) = kind == .wholeMap ? (arity, "map entries") : (dim, "values per element")
+    if extent > limit {
+      throw .extentMismatch(at, kernelType: p.text, declared: extent, provided: limit, what: what)
     }
   }
 

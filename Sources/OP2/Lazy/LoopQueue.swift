@@ -27,6 +27,8 @@ package struct LoopQueue {
     var writes: [ObjectIdentifier]
   }
   private var entries: [Entry] = []
+  /// Items per recording runtime.
+  private var owned: [ObjectIdentifier: Int] = [:]
 
   package var isEmpty: Bool { entries.isEmpty }
   package var count: Int { entries.count }
@@ -47,11 +49,13 @@ package struct LoopQueue {
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
     let (reads, writes) = Self.accesses(of: loop)
     entries.append(Entry(work: .loop(loop, wrapper, runtime), owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
+    owned[ObjectIdentifier(runtime), default: 0] += 1
   }
 
   /// Queues a host store into `object` that must wait for the queued items using it.
   package mutating func appendStore(to object: ObjectIdentifier, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
     entries.append(Entry(work: .store(store), owner: ObjectIdentifier(owner), reads: [], writes: [object]))
+    owned[ObjectIdentifier(owner), default: 0] += 1
   }
 
   /// Whether a queued item reads or writes `object`.
@@ -61,12 +65,11 @@ package struct LoopQueue {
 
   /// Items recorded by `runtime`.
   package func count(ownedBy runtime: Runtime) -> Int {
-    let id = ObjectIdentifier(runtime)
-    return entries.reduce(0) { $0 + ($1.owner == id ? 1 : 0) }
+    owned[ObjectIdentifier(runtime)] ?? 0
   }
 
   package mutating func takeAll() -> [Work] {
-    defer { entries.removeAll() }
+    defer { entries.removeAll(); owned.removeAll() }
     return entries.map(\.work)
   }
 
@@ -113,7 +116,13 @@ package struct LoopQueue {
     var taken: [Work] = []
     var kept: [Entry] = []
     for (i, e) in entries.enumerated() {
-      if selected[i] { taken.append(e.work) } else { kept.append(e) }
+      if selected[i] {
+        taken.append(e.work)
+        owned[e.owner]! -= 1
+        if owned[e.owner] == 0 { owned[e.owner] = nil }
+      } else {
+        kept.append(e)
+      }
     }
     entries = kept
     return taken

@@ -14,7 +14,7 @@ import Foundation
 package final class ProcessQueue: @unchecked Sendable {
   package static let shared = ProcessQueue()
 
-  /// Queued items at which the next loop first runs its runtime's queued work.
+  /// Items one runtime may have queued: at this count, its next loop first runs them.
   package static let limit = 4096
 
   // Recursive: running a store or a loop may reach host access (a Mat's assembly flushes it).
@@ -26,7 +26,7 @@ package final class ProcessQueue: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     // A program that never reads a result would queue without bound: run what its runtime queued.
-    if queue.count >= Self.limit { Self.run(queue.takeItems(ownedBy: runtime)) }
+    if queue.count(ownedBy: runtime) >= Self.limit { Self.run(queue.takeItems(ownedBy: runtime)) }
     queue.append(loop, wrapper: wrapper, runtime: runtime)
   }
 

@@ -18,7 +18,7 @@ package final class Runtime: @unchecked Sendable {
 
   package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
     self.configuration = configuration
-    self.configurationError = configurationError
+    self.configurationError = configurationError ?? configuration.backend.validationError
     compiler = Compiler(configuration: configuration.compiler)
     executor = configuration.backend.makeExecutor()
   }
