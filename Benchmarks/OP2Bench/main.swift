@@ -89,6 +89,14 @@ extension Bench {
           for _ in 0..<calls { try parLoop(k, over: set, d(.rw)) }
           OP2.flush()
           print("par_loop overhead (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(t) / Double(calls) * 1e6, "%.2f")) µs/call")
+          // The same loop through a reusable handle (PyOP2's pre-built ParLoop).
+          let step = try ParLoop(k, over: set, d(.rw))
+          try step()
+          OP2.flush()
+          let th = now()
+          for _ in 0..<calls { try step() }
+          OP2.flush()
+          print("ParLoop handle call (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(th) / Double(calls) * 1e6, "%.2f")) µs/call")
         }
       }
       // 2. Cold compile and warm-cache load, in a fresh cache folder.

@@ -39,6 +39,9 @@ public enum OP2 {
     /// the least recently used wrappers are removed until it fits. `op2-cache` inspects and prunes it.
     public var cacheMaxBytes: Int { get { compiler.cacheMaxBytes } set { compiler.cacheMaxBytes = newValue } }
     package var compiler = Compiler.Configuration.fromEnvironment()
+    /// Whether wrappers may run in vectorizable chunks (``ChunkPlan``); off only in tests that
+    /// compare chunked and plain wrappers.
+    package var chunking = true
 
     /// The defaults, with the compiler taken from the environment.
     public init() {}

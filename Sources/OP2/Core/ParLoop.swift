@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs `kernel` once for every element of `set`, with the given arguments.
 ///
 /// The call is validated at once — arity, dtypes, sets, maps and access modes — and a bad call
@@ -27,8 +29,24 @@ public func parLoop(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Er
   try Runtime.current.submit(loop)
 }
 
-/// A validated loop: what a backend needs to generate, compile and launch it.
-package final class ParLoop: @unchecked Sendable {
+/// A validated loop that can be run again and again: PyOP2's pre-built `ParLoop`.
+///
+/// Creating one validates the call and computes its signature once, as ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``
+/// does on every call; each call of the handle then records (or, eagerly, runs) the loop with no
+/// validation, no hashing and, after the first call, no compiler or cache lookup: the handle
+/// keeps the wrapper it was compiled to for the configuration in effect.
+///
+/// ```swift
+/// let step = try ParLoop(update, over: cells, qold(.read), q(.write), res(.rw), adt(.read), rms(.inc))
+/// for _ in 0..<1000 { try step() }
+/// ```
+///
+/// The arguments are fixed: the handle runs on the same Dats, Maps and Globals each time (their
+/// values may change in between). A Const's value is read at each run.
+///
+/// The corresponding PyOP2 object is the `ParLoop` returned by `op2.par_loop` (or built with
+/// `op2.ParLoop(...)` and run with `compute()`); OP2 has none.
+public final class ParLoop: @unchecked Sendable {
   package let kernel: Kernel
   package let set: Set
   package let args: [Arg]
@@ -40,6 +58,48 @@ package final class ParLoop: @unchecked Sendable {
   package let bytesMoved: Int
   /// Block size for plans: per-loop setting, else `OP2_BLOCK_SIZE`, else the default.
   package var blockSize: Int { Runtime.current.configuration.blockSize(for: kernel.name) }
+
+  /// Validates a loop for repeated runs; see the type's discussion.
+  /// - Parameters:
+  ///   - kernel: The C kernel; its parameters match `args` by position.
+  ///   - set: The iteration set.
+  ///   - args: One argument per kernel parameter.
+  /// - Throws: ``OP2Error`` for an invalid call, as ``parLoop(_:over:_:)-(Kernel,Set,Arg...)`` does.
+  public convenience init(_ kernel: Kernel, over set: Set, _ args: Arg...) throws(OP2Error) {
+    try self.init(kernel: kernel, set: set, args: args)
+  }
+
+  /// Validates a loop with an array of arguments; see ``init(_:over:_:)-(Kernel,Set,Arg...)``.
+  public convenience init(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Error) {
+    try self.init(kernel: kernel, set: set, args: args)
+  }
+
+  /// Records the loop (or runs it, when lazy evaluation is off) with the values its Dats,
+  /// Globals and Consts have now, on the configuration in effect.
+  /// - Throws: ``OP2Error`` when the wrapper fails to compile or load (first call in a
+  ///   configuration only), or for an invalid configuration.
+  public func callAsFunction() throws(OP2Error) {
+    try Runtime.current.submit(self)
+  }
+
+  /// The wrapper this loop last got, and from which runtime.
+  private struct Compiled {
+    weak var runtime: Runtime?
+    var wrapper: CompiledWrapper
+  }
+  private let compiled = Mutex<Compiled?>(nil)
+
+  /// The wrapper compiled for this loop in `runtime`, if this loop ran there before.
+  package func wrapper(in runtime: Runtime) -> CompiledWrapper? {
+    compiled.withLock { c in c.flatMap { $0.runtime === runtime ? $0.wrapper : nil } }
+  }
+
+  package func remember(_ wrapper: CompiledWrapper, in runtime: Runtime) {
+    compiled.withLock { $0 = Compiled(runtime: runtime, wrapper: wrapper) }
+  }
+
+  /// Objects the loop reads (READ, RW, INC, MIN, MAX, its run-time Consts) and writes, for the queue.
+  package private(set) lazy var accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) = LoopQueue.accesses(of: self)
 
   package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
     let parameters = try kernel.signature.get()

@@ -47,7 +47,7 @@ package struct LoopQueue {
   }
 
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
-    let (reads, writes) = Self.accesses(of: loop)
+    let (reads, writes) = loop.accesses
     entries.append(Entry(work: .loop(loop, wrapper, runtime), owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
     owned[ObjectIdentifier(runtime), default: 0] += 1
   }

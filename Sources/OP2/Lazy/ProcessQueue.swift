@@ -35,7 +35,7 @@ package final class ProcessQueue: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard !queue.isEmpty else { return }
-    let (reads, writes) = LoopQueue.accesses(of: loop)
+    let (reads, writes) = loop.accesses
     Self.run(queue.takeDependencies(reads: reads, writes: writes))
   }
 

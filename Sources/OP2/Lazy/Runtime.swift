@@ -78,7 +78,13 @@ package final class Runtime: @unchecked Sendable {
   package func submit(_ loop: ParLoop) throws(OP2Error) {
     if let configurationError { throw configurationError }
     ReplicationNotice.check(loop)
-    let wrapper = try wrapper(for: loop)
+    let wrapper: CompiledWrapper
+    if let known = loop.wrapper(in: self) {
+      wrapper = known
+    } else {
+      wrapper = try self.wrapper(for: loop)
+      loop.remember(wrapper, in: self)
+    }
     if configuration.lazy {
       Self.flushAtExit
       ProcessQueue.shared.append(loop, wrapper: wrapper, runtime: self)
@@ -106,7 +112,7 @@ package final class Runtime: @unchecked Sendable {
       counters.memoryCacheHits += 1
       return known
     }
-    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code)
+    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking)
     let load = { () throws(OP2Error) -> CompiledWrapper in
       try self.compiler.load(source: generated.source, functionName: generated.functionName,
                              constsFunctionName: generated.constsFunctionName, kernelName: loop.kernel.name)
