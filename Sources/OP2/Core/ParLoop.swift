@@ -56,8 +56,6 @@ public final class ParLoop: @unchecked Sendable {
   package let consts: [any _ConstValue]
   /// Bytes the loop moves at least once (for bandwidth figures), as OP2's `op_timing_output` estimates.
   package let bytesMoved: Int
-  /// Block size for plans: per-loop setting, else `OP2_BLOCK_SIZE`, else the default.
-  package var blockSize: Int { Runtime.current.configuration.blockSize(for: kernel.name) }
 
   /// Validates a loop for repeated runs; see the type's discussion.
   /// - Parameters:

@@ -87,9 +87,11 @@ package final class ProcessQueue: @unchecked Sendable {
     for item in work {
       switch item {
       case .loop(let loop, let wrapper, let runtime):
-        if runtime === groupRuntime, runtime.configuration.fusion, group?.append(loop, wrapper: wrapper) == true { continue }
+        let blockSize = runtime.configuration.blockSize(for: loop.kernel.name)
+        if runtime === groupRuntime, runtime.configuration.fusion,
+           group?.append(loop, wrapper: wrapper, blockSize: blockSize) == true { continue }
         if let g = group { groupRuntime!.run(g) }
-        group = LoopGroup(loop, wrapper: wrapper)
+        group = LoopGroup(loop, wrapper: wrapper, blockSize: blockSize)
         groupRuntime = runtime
       case .store(let store):
         if let g = group { groupRuntime!.run(g) }

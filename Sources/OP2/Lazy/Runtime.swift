@@ -91,7 +91,7 @@ package final class Runtime: @unchecked Sendable {
     } else {
       // Loops other runtimes or threads queued on this data run first.
       ProcessQueue.shared.runDependencies(of: loop)
-      run(LoopGroup(loop, wrapper: wrapper))
+      run(LoopGroup(loop, wrapper: wrapper, blockSize: configuration.blockSize(for: loop.kernel.name)))
     }
   }
 
