@@ -233,10 +233,19 @@ package final class Compiler: @unchecked Sendable {
     Self.text(ofFile: log).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
-  /// A small text file's contents; "" when missing or empty. (Foundation's `String(contentsOfFile:)`
-  /// leaks a buffer on empty files, which AddressSanitizer reports.)
+  /// A small text file's contents; "" when missing or empty. (Read with stdio: Foundation's
+  /// `String(contentsOfFile:)` and `FileManager.contents(atPath:)` leak a buffer on empty files,
+  /// which AddressSanitizer reports.)
   private static func text(ofFile path: String) -> String {
-    guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return "" }
-    return String(decoding: data, as: UTF8.self)
+    guard let file = fopen(path, "rb") else { return "" }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let n = fread(&chunk, 1, chunk.count, file)
+      if n <= 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

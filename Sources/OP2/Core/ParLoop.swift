@@ -80,9 +80,10 @@ public final class ParLoop: @unchecked Sendable {
     try Runtime.current.submit(self)
   }
 
-  /// The wrapper this loop last got, and from which runtime.
+  /// The wrapper this loop last got, and from which runtime (held strongly: a runtime never holds
+  /// loops, so there is no cycle, and a weak reference would cost a side table per runtime).
   private struct Compiled {
-    weak var runtime: Runtime?
+    var runtime: Runtime
     var wrapper: CompiledWrapper
   }
   private let compiled = Mutex<Compiled?>(nil)

@@ -174,8 +174,9 @@ package final class Runtime: @unchecked Sendable {
 
   /// What executors get from this runtime.
   private var executionContext: ExecutionContext {
-    ExecutionContext(checkPlans: configuration.checkPlans) { [weak self] loop, seconds, colours, blocks in
-      self?.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+    // A strong capture: the context lives for one run, and the runtime never stores it.
+    ExecutionContext(checkPlans: configuration.checkPlans) { loop, seconds, colours, blocks in
+      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
     }
   }
 
