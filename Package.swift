@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "airfoil", targets: ["airfoil"]),
     .executable(name: "op2-bench", targets: ["op2-bench"]),
     .executable(name: "poisson", targets: ["poisson"]),
+    .executable(name: "op2-cache", targets: ["op2-cache"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -74,6 +75,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Apps/Poisson",
+      swiftSettings: swiftSettings
+    ),
+    // Inspects and prunes the disk cache of compiled wrappers.
+    .executableTarget(
+      name: "op2-cache",
+      dependencies: [
+        "OP2",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Apps/OP2Cache",
       swiftSettings: swiftSettings
     ),
     // Plain C loops measured beside the generated ones in the same run.

@@ -11,8 +11,8 @@ import Foundation
 ///
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`, `opencl`, with
 /// `OP2_OPENCL_PLATFORM`, `OP2_OPENCL_DEVICE`, `OP2_OPENCL_BLOCK_SIZE`), `OP2_THREADS`,
-/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
-/// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
+/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS`,
+/// `OP2_CACHE_DIR` and `OP2_CACHE_MAX_BYTES`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {
   /// Everything that can be configured.
   public struct Configuration: Sendable {
@@ -32,11 +32,17 @@ public enum OP2 {
     public var checkPlans = false
     /// The C compiler command, e.g. `["cc"]` or `["ccache", "gcc"]`.
     public var compilerCommand: [String] { get { compiler.command } set { compiler.command = newValue } }
-    /// Flags for the C compiler (`-fPIC -shared` are always added).
+    /// Flags for the C compiler (`-fPIC -shared -fvisibility=hidden` are always added).
     public var compilerFlags: [String] { get { compiler.flags } set { compiler.flags = newValue } }
-    /// Folder of the disk cache of compiled wrappers.
+    /// Folder of the disk cache of compiled wrappers (`OP2_CACHE_DIR`, default `~/.cache/swift-op2`).
     public var cacheDirectory: String { get { compiler.cacheDirectory } set { compiler.cacheDirectory = newValue } }
+    /// Bytes the disk cache may hold (`OP2_CACHE_MAX_BYTES`, default 1 GiB): after each compile,
+    /// the least recently used wrappers are removed until it fits. `op2-cache` inspects and prunes it.
+    public var cacheMaxBytes: Int { get { compiler.cacheMaxBytes } set { compiler.cacheMaxBytes = newValue } }
     package var compiler = Compiler.Configuration.fromEnvironment()
+    /// Whether wrappers may run in vectorizable chunks (``ChunkPlan``); off only in tests that
+    /// compare chunked and plain wrappers.
+    package var chunking = true
 
     /// The defaults, with the compiler taken from the environment.
     public init() {}
@@ -46,6 +52,7 @@ public enum OP2 {
     public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Configuration {
       var c = Configuration()
       c.compiler = .fromEnvironment(env)
+      _ = try Compiler.Configuration.cacheMaxBytes(fromEnvironment: env["OP2_CACHE_MAX_BYTES"])
       c.backend = try Backend.fromEnvironment(env)
       c.lazy = try flag("OP2_LAZY", in: env) ?? c.lazy
       c.fusion = try flag("OP2_FUSION", in: env) ?? c.fusion
@@ -104,8 +111,9 @@ public enum OP2 {
   /// The configuration in effect.
   public static var configuration: Configuration { Runtime.current.configuration }
 
-  /// Changes the backend and/or laziness for the rest of the process, after running every
-  /// queued loop. Compiled wrappers are kept on disk but loaded anew.
+  /// Changes the backend and/or laziness for the rest of the process, after running the loops
+  /// queued under the replaced configuration (a barrier: no queued loop is ever dropped, even
+  /// when another thread records loops meanwhile). Compiled wrappers are kept on disk but loaded anew.
   public static func configure(backend: Backend? = nil, lazy: Bool? = nil) {
     var c = Runtime.current.configuration
     if let backend { c.backend = backend }
@@ -118,15 +126,18 @@ public enum OP2 {
     Runtime.install(Runtime(configuration: configuration))
   }
 
-  /// Runs `body` with its own configuration, caches, queue and timings, then runs the loops it
-  /// left queued. Other threads and tasks keep theirs: tests use this to run side by side.
+  /// Runs `body` with its own configuration, caches and timings, then runs the loops it left
+  /// queued. Other threads and tasks keep theirs: tests use this to run side by side. The queue
+  /// is the process's: data that loops queued outside `body` write is brought up to date before
+  /// `body` reads it, and loops `body` queues run before anything outside reads their data.
   public static func withConfiguration<R>(_ configuration: Configuration, _ body: () throws -> R) rethrows -> R {
     let runtime = Runtime(configuration: configuration)
     defer { runtime.flushAll() }
     return try Runtime.$override.withValue(runtime) { try body() }
   }
 
-  /// Runs every queued loop.
+  /// Runs every loop queued under the current configuration (and the queued loops of other
+  /// configurations they depend on).
   public static func flush() { Runtime.current.flushAll() }
 
   /// Loops recorded but not yet run.

@@ -8,7 +8,7 @@ import Testing
 /// scheme (AirfoilReference), value by value.
 @Suite("Airfoil against the Swift reference")
 struct AirfoilTests {
-  @Test("20 iterations on a generated grid match the reference to 1e-12", arguments: Backend.available)
+  @Test("20 iterations on a generated grid match the reference: rms bit for bit sequentially, to 1e-12 on threads", arguments: Backend.available)
   func matchesReference(backend: Backend) throws {
     let grid = try AirfoilMesh.generate(cells: 2400)
     var reference = AirfoilReference(
@@ -25,7 +25,13 @@ struct AirfoilTests {
       var rms: [Double] = []
       for _ in 0..<20 { rms.append(try sim.iterate()) }
       for (i, (got, want)) in zip(rms, expected).enumerated() {
-        #expect(got.isApproximatelyEqual(to: want, relativeTolerance: 1e-12), "iteration \(i + 1): \(got) vs \(want)")
+        if backend == .sequential {
+          // The reference adds in the sequential wrapper's order: the same bits.
+          #expect(got == want, "iteration \(i + 1): \(got) vs \(want)")
+        } else {
+          // Per-thread partial sums of the rms, and increments of res in plan order.
+          #expect(got.isApproximatelyEqual(to: want, relativeTolerance: 1e-12), "iteration \(i + 1): \(got) vs \(want)")
+        }
       }
       // Relative to each component's largest magnitude (y-momentum starts at exactly 0, so
       // element-wise relative errors of near-zero values would measure nothing but rounding).

@@ -53,7 +53,22 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
     guard let n = Int(value), n >= 1 else {
       throw .invalidConfiguration(variable: "OP2_THREADS", value: value, expected: "a positive integer")
     }
+    guard n <= maxThreads else {
+      throw .invalidConfiguration(variable: "OP2_THREADS", value: value, expected: "at most \(maxThreads) threads")
+    }
     return n
+  }
+
+  /// The most threads the threaded backend accepts: each thread gets its own argument vectors
+  /// and reduction slots, and more threads than this are a mistake, not a machine.
+  public static let maxThreads = 4096
+
+  /// Why this backend cannot run, or nil: a thread count outside `1...maxThreads`.
+  package var validationError: OP2Error? {
+    if case .threaded(let n) = self, n < 1 || n > Self.maxThreads {
+      return .invalidConfiguration(variable: "threads", value: String(n), expected: "from 1 to \(Self.maxThreads) threads")
+    }
+    return nil
   }
 
   public var description: String {

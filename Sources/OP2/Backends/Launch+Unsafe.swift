@@ -35,3 +35,11 @@ package final class LaunchArguments: @unchecked Sendable {
     wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
   }
 }
+
+extension CompiledWrapper {
+  /// Passes the run-time Consts' argument buffer (``ConstLayout/pack(_:)``) to the wrapper.
+  package func setConstValues(_ bytes: [UInt8]) {
+    guard let setConsts else { return }
+    bytes.withUnsafeBytes { setConsts($0.baseAddress) }
+  }
+}

@@ -26,7 +26,9 @@ package struct LoopSignature: Hashable, Sendable {
 
   package var kernelHash: String
   package var kernelName: String
-  /// C declarations of the Consts the kernel uses, with their current values.
+  /// C declarations of the folded Consts the kernel uses, with their current values.
   package var constDeclarations: String
+  /// The run-time Consts the kernel uses, in the order of their argument buffer (see ``ConstLayout``).
+  package var runtimeConsts: [ConstDescriptor] = []
   package var arguments: [ArgumentDescriptor]
 }

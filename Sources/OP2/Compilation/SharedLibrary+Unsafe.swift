@@ -14,17 +14,29 @@ package typealias WrapperFunction = @convention(c) (Int32, Int32, UnsafeMutableP
 package struct CompiledWrapper: @unchecked Sendable {
   package let function: WrapperFunction
   package let path: String
+  /// `void <wrapper>_consts(const char *values)`: copies the run-time Consts in (see ``ConstLayout``).
+  package var setConsts: ConstSetterFunction?
 }
 
+/// The run-time Consts' entry point of a generated wrapper.
+package typealias ConstSetterFunction = @convention(c) (UnsafeRawPointer?) -> Void
+
 package enum SharedLibrary {
-  /// Opens `path` and looks up `symbol`.
-  package static func load(path: String, symbol: String) throws(OP2Error) -> CompiledWrapper {
+  /// Opens `path` and looks up `symbol` (and `constsSymbol`, when given).
+  package static func load(path: String, symbol: String, constsSymbol: String? = nil) throws(OP2Error) -> CompiledWrapper {
     guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
       throw .loadFailed(path: path, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
     }
     guard let address = dlsym(handle, symbol) else {
       throw .loadFailed(path: path, reason: "symbol \(symbol) not found")
     }
-    return CompiledWrapper(function: unsafeBitCast(address, to: WrapperFunction.self), path: path)
+    var wrapper = CompiledWrapper(function: unsafeBitCast(address, to: WrapperFunction.self), path: path)
+    if let constsSymbol {
+      guard let setter = dlsym(handle, constsSymbol) else {
+        throw .loadFailed(path: path, reason: "symbol \(constsSymbol) not found")
+      }
+      wrapper.setConsts = unsafeBitCast(setter, to: ConstSetterFunction.self)
+    }
+    return wrapper
   }
 }

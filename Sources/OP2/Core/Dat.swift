@@ -61,16 +61,18 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
   /// The values, flat and row-major by element: this rank's owned elements (every element
   /// without MPI; see ``Set/size``). ``gatheredData()`` returns the whole Dat on every rank.
   ///
-  /// Reading runs the queued loops that write this Dat and returns a copy. Setting replaces
-  /// every value after running the queued loops that use this Dat.
-  /// - Precondition: a new value has exactly `dataSet.count` elements; ``setData(_:)`` throws instead.
+  /// Reading runs the queued loops that write this Dat and returns a copy: it costs a copy of the
+  /// whole Dat each time, so read single values in a loop through ``withValues(_:)`` (in place,
+  /// no copy) instead. Setting replaces every value after running the queued loops that use this Dat.
+  /// - Precondition: a new value has exactly `dataSet.count` elements; a violation stops the
+  ///   program with the message of ``setData(_:)``'s error (in release builds too), which throws instead.
   public var data: [T] {
     get {
       Runtime.current.prepareHostAccess(to: self, writing: false)
       return storage.load(T.self, count: dataSet.count)
     }
     set {
-      do { try setData(newValue) } catch { preconditionFailure(error.description) }
+      do { try setData(newValue) } catch { fatalError(error.description) }
     }
   }
 

@@ -32,28 +32,39 @@ public final class Global<T: OP2Scalar>: _ArgData, CustomStringConvertible, @unc
   }
 
   /// Creates a Global of `dim` copies of `value` (a scalar Global by default).
-  /// - Precondition: `dim >= 1`.
+  /// - Precondition: `dim >= 1`; a violation stops the program with a message (in release
+  ///   builds too). ``init(dim:value:name:)`` with an array throws instead.
   public convenience init(dim: Int = 1, value: T, name: String? = nil) {
-    precondition(dim >= 1, "Global \(name ?? "?"): dim must be at least 1, got \(dim)")
-    try! self.init(dim: dim, value: Array(repeating: value, count: dim), name: name)
+    do {
+      try self.init(dim: dim, value: Array(repeating: value, count: max(dim, 0)), name: name)
+    } catch {
+      fatalError(error.description)
+    }
   }
 
   /// The values. Reading runs the queued loops that reduce into this Global. Setting is ordered
   /// after the queued loops that use the Global without running them: the store is queued behind
   /// them (so `rms.value = [0]` between two reductions does not force the first).
-  /// - Precondition: a new value has `dim` elements.
+  /// - Precondition: a new value has `dim` elements; a violation stops the program with the
+  ///   message of ``setValue(_:)``'s error (in release builds too), which throws instead.
   public var value: [T] {
     get {
       Runtime.current.prepareHostAccess(to: self, writing: false)
       return storage.load(T.self, count: dim)
     }
     set {
-      precondition(newValue.count == dim, "Global \(name): expected \(dim) values, got \(newValue.count)")
-      let storage = self.storage, residence = self.residence
-      Runtime.current.hostStore(into: self) {
-        storage.store(newValue)
-        residence.hostDidOverwrite()
-      }
+      do { try setValue(newValue) } catch { fatalError(error.description) }
+    }
+  }
+
+  /// Replaces the values; see ``value``.
+  /// - Throws: ``OP2Error/valueCountMismatch(object:expected:got:)``; the Global is unchanged then.
+  public func setValue(_ newValue: [T]) throws(OP2Error) {
+    guard newValue.count == dim else { throw .valueCountMismatch(object: "Global \"\(name)\"", expected: dim, got: newValue.count) }
+    let storage = self.storage, residence = self.residence
+    Runtime.current.hostStore(into: self) {
+      storage.store(newValue)
+      residence.hostDidOverwrite()
     }
   }
 

@@ -62,6 +62,9 @@ package struct KernelSignature: Sendable, Equatable {
     var levels: Int
     /// The text as written, for messages.
     var text: String
+    /// The sizes of its array brackets, outermost first (`double x[4]` → `[4]`,
+    /// `double *x[3]` → `[3]`, `double x[3][2]` → `[3, 2]`); nil for `[]` or a non-literal size.
+    var extents: [Int?] = []
   }
   package var parameters: [Parameter]
 
@@ -145,7 +148,25 @@ package struct KernelSignature: Sendable, Equatable {
     case "long", "long int", "int64_t": base = "long"
     default: base = nil
     }
-    return Parameter(baseType: base, levels: levels, text: text)
+    return Parameter(baseType: base, levels: levels, text: text, extents: extents(of: text))
+  }
+
+  /// The literal sizes inside each `[...]` of a parameter (`static` and qualifiers skipped).
+  private static func extents(of text: String) -> [Int?] {
+    var result: [Int?] = []
+    var inside: String?
+    for c in text {
+      if c == "[" { inside = ""; continue }
+      if c == "]", let body = inside {
+        let words = body.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }).map(String.init)
+        let size = words.filter { !qualifiers.contains($0) }
+        result.append(size.count == 1 ? Int(size[0]) : nil)
+        inside = nil
+        continue
+      }
+      if inside != nil { inside!.append(c) }
+    }
+    return result
   }
 
   /// Removes `/* */` and `//` comments (string literals are not expected in kernels).

@@ -40,6 +40,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case duplicateConst(name: String)
   /// A name that must be a C identifier is not one.
   case invalidIdentifier(object: String, name: String)
+  /// A name that C or the generated code's headers already use (`double`, `M_PI`, `sqrt`).
+  case reservedName(object: String, name: String)
 
   // MARK: Kernels and loops
 
@@ -49,6 +51,9 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case argumentCountMismatch(loop: String, kernelParameters: Int, arguments: Int)
   /// A kernel parameter's C type does not match the data passed for it.
   case dtypeMismatch(ArgumentLocation, kernelType: String, dataType: String)
+  /// A kernel parameter declares an array larger than the argument provides (`double x[4]` for a
+  /// Dat of dim 2): the kernel would read or write past the data.
+  case extentMismatch(ArgumentLocation, kernelType: String, declared: Int, provided: Int, what: String)
   /// An indirect argument's map does not start from the iteration set.
   case mapFromSetMismatch(ArgumentLocation, map: String, mapFrom: String, iterationSet: String)
   /// An indirect argument's map does not lead to the set the Dat lives on.
@@ -85,6 +90,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case loadFailed(path: String, reason: String)
   /// A file in the disk cache could not be written.
   case cacheWriteFailed(path: String, reason: String)
+  /// The disk cache's folder (`OP2_CACHE_DIR`) cannot be created or written.
+  case cacheDirectoryUnusable(path: String, reason: String)
 
   // MARK: OpenCL
 
@@ -139,12 +146,16 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "Const \"\(name)\" is already declared; Consts are global C names and must be unique"
     case let .invalidIdentifier(object, name):
       return "\(object): \"\(name)\" is not a valid C identifier"
+    case let .reservedName(object, name):
+      return "\(object): \"\(name)\" is a C keyword or a name the C headers define; choose another name"
     case let .kernelNotFound(kernel):
       return "Kernel \"\(kernel)\": the code defines no function named \(kernel)"
     case let .argumentCountMismatch(loop, parameters, arguments):
       return "parLoop \"\(loop)\": the kernel takes \(parameters) parameters but \(arguments) arguments were passed"
     case let .dtypeMismatch(at, kernelType, dataType):
       return "\(Self.render(at)): kernel parameter has type \(kernelType) but the data is \(dataType)"
+    case let .extentMismatch(at, kernelType, declared, provided, what):
+      return "\(Self.render(at)): kernel parameter \(kernelType) declares \(declared) \(what) but the argument provides \(provided)"
     case let .mapFromSetMismatch(at, map, mapFrom, iterationSet):
       return "\(Self.render(at)): \(map) maps from \(mapFrom) but the loop iterates over \(iterationSet)"
     case let .mapToSetMismatch(at, map, mapTo, dat, datSet):
@@ -185,6 +196,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "Kernel \"\(kernel)\" failed to build for OpenCL (source: \(sourcePath))\n\(log)"
     case let .openCL(operation, error):
       return "OpenCL \(operation) failed: \(error)"
+    case let .cacheDirectoryUnusable(path, reason):
+      return "the compiled-wrapper cache folder \(path) cannot be used: \(reason); set OP2_CACHE_DIR to a writable folder"
     case let .declaredAfterPartitioning(object, set):
       return "\(object): set \(set) is already distributed; declare Maps before OP2.partition"
     case let .notPartitioned(operation, set):

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs `kernel` once for every element of `set`, with the given arguments.
 ///
 /// The call is validated at once — arity, dtypes, sets, maps and access modes — and a bad call
@@ -27,16 +29,76 @@ public func parLoop(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Er
   try Runtime.current.submit(loop)
 }
 
-/// A validated loop: what a backend needs to generate, compile and launch it.
-package final class ParLoop: @unchecked Sendable {
+/// A validated loop that can be run again and again: PyOP2's pre-built `ParLoop`.
+///
+/// Creating one validates the call and computes its signature once, as ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``
+/// does on every call; each call of the handle then records (or, eagerly, runs) the loop with no
+/// validation, no hashing and, after the first call, no compiler or cache lookup: the handle
+/// keeps the wrapper it was compiled to for the configuration in effect.
+///
+/// ```swift
+/// let step = try ParLoop(update, over: cells, qold(.read), q(.write), res(.rw), adt(.read), rms(.inc))
+/// for _ in 0..<1000 { try step() }
+/// ```
+///
+/// The arguments are fixed: the handle runs on the same Dats, Maps and Globals each time (their
+/// values may change in between). A Const's value is read at each run.
+///
+/// The corresponding PyOP2 object is the `ParLoop` returned by `op2.par_loop` (or built with
+/// `op2.ParLoop(...)` and run with `compute()`); OP2 has none.
+public final class ParLoop: @unchecked Sendable {
   package let kernel: Kernel
   package let set: Set
   package let args: [Arg]
   package let signature: LoopSignature
+  /// The run-time Consts the kernel uses (kept alive while the loop is queued); each launch
+  /// passes their values (see ``ConstLayout``).
+  package let consts: [any _ConstValue]
   /// Bytes the loop moves at least once (for bandwidth figures), as OP2's `op_timing_output` estimates.
   package let bytesMoved: Int
-  /// Block size for plans: per-loop setting, else `OP2_BLOCK_SIZE`, else the default.
-  package var blockSize: Int { Runtime.current.configuration.blockSize(for: kernel.name) }
+
+  /// Validates a loop for repeated runs; see the type's discussion.
+  /// - Parameters:
+  ///   - kernel: The C kernel; its parameters match `args` by position.
+  ///   - set: The iteration set.
+  ///   - args: One argument per kernel parameter.
+  /// - Throws: ``OP2Error`` for an invalid call, as ``parLoop(_:over:_:)-(Kernel,Set,Arg...)`` does.
+  public convenience init(_ kernel: Kernel, over set: Set, _ args: Arg...) throws(OP2Error) {
+    try self.init(kernel: kernel, set: set, args: args)
+  }
+
+  /// Validates a loop with an array of arguments; see ``init(_:over:_:)-(Kernel,Set,Arg...)``.
+  public convenience init(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Error) {
+    try self.init(kernel: kernel, set: set, args: args)
+  }
+
+  /// Records the loop (or runs it, when lazy evaluation is off) with the values its Dats,
+  /// Globals and Consts have now, on the configuration in effect.
+  /// - Throws: ``OP2Error`` when the wrapper fails to compile or load (first call in a
+  ///   configuration only), or for an invalid configuration.
+  public func callAsFunction() throws(OP2Error) {
+    try Runtime.current.submit(self)
+  }
+
+  /// The wrapper this loop last got, and from which runtime (held strongly: a runtime never holds
+  /// loops, so there is no cycle, and a weak reference would cost a side table per runtime).
+  private struct Compiled {
+    var runtime: Runtime
+    var wrapper: CompiledWrapper
+  }
+  private let compiled = Mutex<Compiled?>(nil)
+
+  /// The wrapper compiled for this loop in `runtime`, if this loop ran there before.
+  package func wrapper(in runtime: Runtime) -> CompiledWrapper? {
+    compiled.withLock { c in c.flatMap { $0.runtime === runtime ? $0.wrapper : nil } }
+  }
+
+  package func remember(_ wrapper: CompiledWrapper, in runtime: Runtime) {
+    compiled.withLock { $0 = Compiled(runtime: runtime, wrapper: wrapper) }
+  }
+
+  /// Objects the loop reads (READ, RW, INC, MIN, MAX, its run-time Consts) and writes, for the queue.
+  package private(set) lazy var accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) = LoopQueue.accesses(of: self)
 
   package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
     let parameters = try kernel.signature.get()
@@ -65,6 +127,8 @@ package final class ParLoop: @unchecked Sendable {
       } else if p.baseType == nil, p.levels != expectedLevels, p.levels > 0 {
         throw .dtypeMismatch(at, kernelType: p.text, dataType: Self.describeData(arg, kind: kind))
       }
+      try Self.checkExtents(p, kind: kind, dim: arg.data.dim, arity: arg.map?.arity ?? 1, at: at,
+                            data: Self.describeData(arg, kind: kind))
       let dataAlias = args[..<i].firstIndex { $0.data === arg.data } ?? i
       let mapAlias = arg.map.flatMap { m in args[..<i].firstIndex { $0.map === m } } ?? i
       descriptors.append(.init(
@@ -74,8 +138,11 @@ package final class ParLoop: @unchecked Sendable {
     self.kernel = kernel
     self.set = set
     self.args = args
+    let consts = ConstRegistry.shared.uses(kernel.identifiers)
+    self.consts = consts.runtime
     signature = LoopSignature(kernelHash: kernel.codeHash, kernelName: kernel.name,
-                              constDeclarations: ConstRegistry.shared.declarations(usedBy: kernel.identifiers), arguments: descriptors)
+                              constDeclarations: consts.foldedDeclarations, runtimeConsts: consts.runtime.map(\.descriptor),
+                              arguments: descriptors)
     bytesMoved = Self.estimateBytes(args, set: set)
   }
 
@@ -105,6 +172,24 @@ package final class ParLoop: @unchecked Sendable {
     }
     guard map.to === datSet else {
       throw .mapToSetMismatch(at, map: map.name, mapTo: map.to.name, dat: arg.data.name, datSet: datSet.name)
+    }
+  }
+
+  /// Array sizes in a parameter (`double x[4]`, `double *x[3]`) must not exceed what the
+  /// argument provides: values per element (`dim`), or map entries (`arity`) for a whole-map
+  /// argument, whose kernel parameter is an array of pointers — never a two-dimensional array
+  /// (`double x[3][2]`), which would read the pointers as values.
+  private static func checkExtents(
+    _ p: KernelSignature.Parameter, kind: LoopSignature.ArgumentKind, dim: Int, arity: Int,
+    at: OP2Error.ArgumentLocation, data: @autoclosure () -> String
+  ) throws(OP2Error) {
+    if kind == .wholeMap, p.levels == p.extents.count, p.levels > 0 {
+      throw .dtypeMismatch(at, kernelType: p.text, dataType: data())
+    }
+    guard let first = p.extents.first, let extent = first else { return }
+    let (limit, what) = kind == .wholeMap ? (arity, "map entries") : (dim, "values per element")
+    if extent > limit {
+      throw .extentMismatch(at, kernelType: p.text, declared: extent, provided: limit, what: what)
     }
   }
 

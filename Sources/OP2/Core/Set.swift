@@ -29,9 +29,11 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// - Parameters:
   ///   - size: The number of elements; must not be negative.
   ///   - name: A name for messages; defaults to `set_<n>`.
-  /// - Precondition: `size >= 0`. Use ``init(checkedSize:name:)`` to get a thrown error instead.
+  /// - Precondition: `0 <= size <= Set.maxSize`; a violation stops the program with the message
+  ///   of ``init(checkedSize:name:)``'s error (in release builds too). Use that initializer to get
+  ///   a thrown error instead.
   public init(size: Int, name: String? = nil) {
-    precondition(size >= 0, "Set \(name ?? "?"): size must not be negative, got \(size)")
+    if let error = Set.sizeError(size, name: name) { fatalError(error.description) }
     layout = SetLayout(whole: size)
     self.name = name ?? "set_\(Set.counter.add(1, ordering: .relaxed).newValue)"
     DistributedRegistry.shared.register(self)
@@ -39,12 +41,21 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
 
   /// Creates a set, throwing for a negative size.
   ///
-  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when `size < 0`.
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when `size < 0` or
+  ///   `size > Set.maxSize`.
   public convenience init(checkedSize size: Int, name: String? = nil) throws(OP2Error) {
-    guard size >= 0 else {
-      throw .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size (at least 0)", value: size)
-    }
+    if let error = Set.sizeError(size, name: name) { throw error }
     self.init(size: size, name: name)
+  }
+
+  /// The largest set: generated wrappers index elements and map entries with 32-bit `int`s (as
+  /// OP2 does), so larger sets, and map entries beyond, cannot be addressed.
+  public static let maxSize = Int(Int32.max)
+
+  private static func sizeError(_ size: Int, name: String?) -> OP2Error? {
+    if size < 0 { return .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size (at least 0)", value: size) }
+    if size > maxSize { return .invalidSize(object: "Set \"\(name ?? "?")\"", what: "size (at most \(maxSize), what 32-bit indices address)", value: size) }
+    return nil
   }
 
   private static let counter = Atomic<Int>(0)
@@ -72,7 +83,7 @@ public struct DataSet: Hashable, Sendable, CustomStringConvertible {
   /// Creates a data set of `dim` values per element of `set`.
   /// - Precondition: `dim >= 1`.
   public init(_ set: Set, dim: Int) {
-    precondition(dim >= 1, "DataSet on \(set.name): dim must be at least 1, got \(dim)")
+    if dim < 1 { fatalError("DataSet on \(set.name): dim must be at least 1, got \(dim)") }
     self.set = set
     self.dim = dim
   }

@@ -39,16 +39,18 @@ package struct LoopGroup {
     }
   }
 
-  package init(_ loop: ParLoop, wrapper: CompiledWrapper) {
+  /// A group of one loop, with the block size of the runtime that runs it.
+  package init(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) {
     loops = [loop]
     wrappers = [wrapper]
+    self.blockSize = blockSize
     uses = Self.uses(of: loop)
   }
 
   /// The iteration set.
   package var set: Set { loops[0].set }
-  /// Block size of the fused schedule: the first loop's.
-  package var blockSize: Int { loops[0].blockSize }
+  /// Block size of plans and of the fused schedule: the first loop's, in its runtime's configuration.
+  package let blockSize: Int
   /// Elements per call of each wrapper: a block when loops are fused, else everything at once.
   package var tileSize: Int { loops.count > 1 ? blockSize : .max }
   /// The name in timing reports: the kernel names joined by `+`, a run of one kernel as `name×n`.
@@ -67,8 +69,8 @@ package struct LoopGroup {
 
   /// Adds `loop` to the group if it may run fused with the loops already in it (see the type's
   /// documentation); returns whether it did.
-  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper) -> Bool {
-    guard loop.set === set, loop.blockSize == blockSize,
+  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) -> Bool {
+    guard loop.set === set, blockSize == self.blockSize,
           !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
     let next = Self.uses(of: loop)
     var sharesDirectData = false

@@ -7,27 +7,34 @@
 /// depends on: read-after-write, write-after-read and write-after-write. `takeDependencies`
 /// finds that closure in one backward pass and returns it in program order; the other items stay
 /// queued, which is safe because none of them conflicts with one that ran.
+///
+/// Each item remembers the ``Runtime`` that recorded it (its backend, timings and statistics);
+/// there is one queue in the process (``ProcessQueue``), whatever the number of runtimes.
 package struct LoopQueue {
   /// One deferred item.
   package enum Work {
-    /// A validated loop and its compiled wrapper.
-    case loop(ParLoop, CompiledWrapper)
-    /// A host store into a Global, deferred behind the queued loops that use the Global
+    /// A validated loop, its compiled wrapper and the runtime that runs it.
+    case loop(ParLoop, CompiledWrapper, Runtime)
+    /// A host store into a Global or Const, deferred behind the queued loops that use it
     /// (`rms.value = [0]` between two reductions).
     case store(@Sendable () -> Void)
   }
 
   private struct Entry {
     var work: Work
+    var owner: ObjectIdentifier
     var reads: [ObjectIdentifier]
     var writes: [ObjectIdentifier]
   }
   private var entries: [Entry] = []
+  /// Items per recording runtime.
+  private var owned: [ObjectIdentifier: Int] = [:]
 
   package var isEmpty: Bool { entries.isEmpty }
   package var count: Int { entries.count }
 
-  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper) {
+  /// The objects `loop` reads (READ, RW, INC, MIN, MAX, and its run-time Consts) and writes.
+  package static func accesses(of loop: ParLoop) -> (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) {
     var reads: [ObjectIdentifier] = []
     var writes: [ObjectIdentifier] = []
     for arg in loop.args {
@@ -35,12 +42,20 @@ package struct LoopQueue {
       if arg.access.reads || arg.access == .min || arg.access == .max { reads.append(id) }
       if arg.access.writes { writes.append(id) }
     }
-    entries.append(Entry(work: .loop(loop, wrapper), reads: reads, writes: writes))
+    for const in loop.consts { reads.append(ObjectIdentifier(const)) }
+    return (reads, writes)
+  }
+
+  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
+    let (reads, writes) = loop.accesses
+    entries.append(Entry(work: .loop(loop, wrapper, runtime), owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
+    owned[ObjectIdentifier(runtime), default: 0] += 1
   }
 
   /// Queues a host store into `object` that must wait for the queued items using it.
-  package mutating func appendStore(to object: ObjectIdentifier, _ store: @escaping @Sendable () -> Void) {
-    entries.append(Entry(work: .store(store), reads: [], writes: [object]))
+  package mutating func appendStore(to object: ObjectIdentifier, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
+    entries.append(Entry(work: .store(store), owner: ObjectIdentifier(owner), reads: [], writes: [object]))
+    owned[ObjectIdentifier(owner), default: 0] += 1
   }
 
   /// Whether a queued item reads or writes `object`.
@@ -48,29 +63,66 @@ package struct LoopQueue {
     entries.contains { $0.reads.contains(object) || $0.writes.contains(object) }
   }
 
+  /// Items recorded by `runtime`.
+  package func count(ownedBy runtime: Runtime) -> Int {
+    owned[ObjectIdentifier(runtime)] ?? 0
+  }
+
   package mutating func takeAll() -> [Work] {
-    defer { entries.removeAll() }
+    defer { entries.removeAll(); owned.removeAll() }
     return entries.map(\.work)
   }
 
+  /// The items that must run before the host reads (`writing: false`) or overwrites `object`.
   package mutating func takeDependencies(of object: ObjectIdentifier, writing: Bool) -> [Work] {
+    takeDependencies(reads: [object], writes: writing ? [object] : [])
+  }
+
+  /// The items that must run before something that reads `reads` and writes `writes`: those
+  /// writing an object in either list, those reading one in `writes`, and what they depend on.
+  package mutating func takeDependencies(reads: [ObjectIdentifier], writes: [ObjectIdentifier]) -> [Work] {
+    take(mustFinishWrites: Swift.Set(reads + writes), mustFinishAccesses: Swift.Set(writes)) { _ in false }
+  }
+
+  /// Every item recorded by `runtime`, and what they depend on.
+  package mutating func takeItems(ownedBy runtime: Runtime) -> [Work] {
+    let id = ObjectIdentifier(runtime)
+    return take(mustFinishWrites: [], mustFinishAccesses: []) { $0.owner == id }
+  }
+
+  /// One backward pass: an item is taken if `selected` says so or if a later taken item (or the
+  /// access that seeds the sets) depends on it.
+  private mutating func take(
+    mustFinishWrites: Swift.Set<ObjectIdentifier>, mustFinishAccesses: Swift.Set<ObjectIdentifier>,
+    selected isSelected: (Entry) -> Bool
+  ) -> [Work] {
     // Objects whose queued writes must be done, and objects whose queued reads and writes must be done.
-    var mustFinishWrites: Swift.Set<ObjectIdentifier> = [object]
-    var mustFinishAccesses: Swift.Set<ObjectIdentifier> = writing ? [object] : []
+    var mustFinishWrites = mustFinishWrites
+    var mustFinishAccesses = mustFinishAccesses
     var selected = [Bool](repeating: false, count: entries.count)
+    var any = false
     for i in entries.indices.reversed() {
       let e = entries[i]
-      let needed = e.writes.contains { mustFinishWrites.contains($0) || mustFinishAccesses.contains($0) }
+      let needed = isSelected(e)
+        || e.writes.contains { mustFinishWrites.contains($0) || mustFinishAccesses.contains($0) }
         || e.reads.contains { mustFinishAccesses.contains($0) }
       guard needed else { continue }
       selected[i] = true
+      any = true
       mustFinishWrites.formUnion(e.reads)
       mustFinishAccesses.formUnion(e.writes)
     }
+    guard any else { return [] }
     var taken: [Work] = []
     var kept: [Entry] = []
     for (i, e) in entries.enumerated() {
-      if selected[i] { taken.append(e.work) } else { kept.append(e) }
+      if selected[i] {
+        taken.append(e.work)
+        owned[e.owner]! -= 1
+        if owned[e.owner] == 0 { owned[e.owner] = nil }
+      } else {
+        kept.append(e)
+      }
     }
     entries = kept
     return taken

@@ -12,14 +12,13 @@ package final class Runtime: @unchecked Sendable {
   private let executor: any BackendExecutor
   private let lock = NSRecursiveLock()
   private var wrappers: [CacheKey: CompiledWrapper] = [:]
-  private var queue = LoopQueue()
   private var timings = LoopTimings()
   private var counters = OP2.Statistics()
   private let configurationError: OP2Error?
 
   package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
     self.configuration = configuration
-    self.configurationError = configurationError
+    self.configurationError = configurationError ?? configuration.backend.validationError
     compiler = Compiler(configuration: configuration.compiler)
     executor = configuration.backend.makeExecutor(cacheDirectory: configuration.compiler.cacheDirectory)
   }
@@ -43,34 +42,33 @@ package final class Runtime: @unchecked Sendable {
     return configuredLock.withLock { configured } ?? shared
   }
 
-  /// Replaces the process-wide runtime (after running its queued loops).
+  /// Replaces the process-wide runtime. A barrier: the replaced runtime's queued loops run
+  /// first (with the settings they were recorded under), and loops another thread records in it
+  /// meanwhile stay in the process queue, so nothing is dropped.
   package static func install(_ runtime: Runtime) {
-    current.flushAll()
-    configuredLock.withLock { configured = runtime }
+    let replaced = configuredLock.withLock { () -> Runtime? in
+      defer { configured = runtime }
+      return configured
+    }
+    (replaced ?? shared).flushAll()
   }
 
-  /// Runs the queued loops of every runtime this thread can reach: the current one, the
-  /// configured one and the shared one (before data moves between ranks, and at exit).
+  /// Runs every queued loop of every runtime (before data moves between ranks, and at exit).
   package static func flushEverywhere() {
-    current.flushAll()
-    configuredLock.withLock { configured }?.flushAll()
-    shared.flushAll()
+    ProcessQueue.shared.runAll()
   }
 
   /// Registered on the first deferred loop: at normal process exit, run what is still queued, so
   /// that no pending work is dropped silently (a kernel may have effects beyond its data, such as
   /// printing). Compile errors cannot surface here: wrappers are compiled when the loop is recorded.
   private static let flushAtExit: Void = {
-    atexit {
-      Runtime.shared.flushAll()
-      Runtime.configuredLock.withLock { Runtime.configured }?.flushAll()
-    }
+    atexit { ProcessQueue.shared.runAll() }
     // Under MPI, finalisation may come first (it was set up earlier): it runs them too.
     MPIEnvironment.addFinalizer(.queuedWork) { Runtime.flushEverywhere() }
   }()
 
-  /// Queued items at which the next loop first runs everything queued.
-  package static let queueLimit = 4096
+  /// Queued items at which the next loop first runs its runtime's queued work.
+  package static var queueLimit: Int { ProcessQueue.limit }
 
   package static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
@@ -80,17 +78,21 @@ package final class Runtime: @unchecked Sendable {
   package func submit(_ loop: ParLoop) throws(OP2Error) {
     if let configurationError { throw configurationError }
     ReplicationNotice.check(loop)
-    let wrapper = try wrapper(for: loop)
-    try executor.prepare(loop)
+    let wrapper: CompiledWrapper
+    if let known = loop.wrapper(in: self) {
+      wrapper = known
+    } else {
+      wrapper = try self.wrapper(for: loop)
+      try executor.prepare(loop)
+      loop.remember(wrapper, in: self)
+    }
     if configuration.lazy {
       Self.flushAtExit
-      lock.withLock {
-        // A program that never reads a result would queue without bound: run what is queued.
-        if queue.count >= Self.queueLimit { run(queue.takeAll()) }
-        queue.append(loop, wrapper: wrapper)
-      }
+      ProcessQueue.shared.append(loop, wrapper: wrapper, runtime: self)
     } else {
-      run(LoopGroup(loop, wrapper: wrapper))
+      // Loops other runtimes or threads queued on this data run first.
+      ProcessQueue.shared.runDependencies(of: loop)
+      run(LoopGroup(loop, wrapper: wrapper, blockSize: configuration.blockSize(for: loop.kernel.name)))
     }
   }
 
@@ -111,9 +113,10 @@ package final class Runtime: @unchecked Sendable {
       counters.memoryCacheHits += 1
       return known
     }
-    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code)
+    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking)
     let load = { () throws(OP2Error) -> CompiledWrapper in
-      try self.compiler.load(source: generated.source, functionName: generated.functionName, kernelName: loop.kernel.name)
+      try self.compiler.load(source: generated.source, functionName: generated.functionName,
+                             constsFunctionName: generated.constsFunctionName, kernelName: loop.kernel.name)
     }
     let wrapper: CompiledWrapper
     if let node, node.size > 1 {
@@ -138,9 +141,13 @@ package final class Runtime: @unchecked Sendable {
   /// Runs a group: the distribution decides which ranges of the set run (all of it in one
   /// process; core, owned and exec halo of a distributed set, around its halo exchanges and
   /// reductions), the node executor runs each range.
-  private func run(_ group: LoopGroup) {
+  package func run(_ group: LoopGroup) {
     let start = ContinuousClock.now
     let context = executionContext
+    // The run-time Consts' values as of this point of the program, before any thread starts.
+    for (loop, wrapper) in zip(group.loops, group.wrappers) where !loop.consts.isEmpty {
+      wrapper.setConstValues(ConstLayout.pack(loop.consts))
+    }
     let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
@@ -169,61 +176,36 @@ package final class Runtime: @unchecked Sendable {
 
   /// What executors get from this runtime.
   private var executionContext: ExecutionContext {
-    ExecutionContext(checkPlans: configuration.checkPlans) { [weak self] loop, seconds, colours, blocks in
-      self?.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+    // A strong capture: the context lives for one run, and the runtime never stores it.
+    ExecutionContext(checkPlans: configuration.checkPlans) { loop, seconds, colours, blocks in
+      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
     }
-  }
-
-  /// Runs dequeued work in order, fusing consecutive loops where ``LoopGroup`` allows it.
-  private func run(_ work: [LoopQueue.Work]) {
-    var group: LoopGroup?
-    for item in work {
-      switch item {
-      case .loop(let loop, let wrapper):
-        if configuration.fusion, group?.append(loop, wrapper: wrapper) == true { continue }
-        if let g = group { run(g) }
-        group = LoopGroup(loop, wrapper: wrapper)
-      case .store(let store):
-        if let g = group { run(g) }
-        group = nil
-        store()
-      }
-    }
-    if let g = group { run(g) }
   }
 
   // MARK: Forcing
 
   /// Runs the queued loops that `object` depends on before the host reads it (`writing: false`)
-  /// or overwrites it (`writing: true`).
+  /// or overwrites it (`writing: true`): those of every runtime and thread (the queue is the
+  /// process's, see ``ProcessQueue``).
   package func prepareHostAccess(to object: AnyObject, writing: Bool) {
-    lock.lock()
-    defer { lock.unlock() }
-    if !queue.isEmpty { run(queue.takeDependencies(of: ObjectIdentifier(object), writing: writing)) }
+    ProcessQueue.shared.runDependencies(of: object, writing: writing)
+    // Then bring a device copy's values back (or mark it stale, for a write).
     (object as? any _ArgData)?.prepareHostStorage(writing: writing)
   }
 
   /// Stores into a small object (a Global) now, or — when queued loops still use it — queues the
   /// store behind them, so that setting a Global between two loops does not force the first.
   package func hostStore(into object: AnyObject, _ store: @escaping @Sendable () -> Void) {
-    lock.lock()
-    defer { lock.unlock() }
-    let id = ObjectIdentifier(object)
-    if configuration.lazy, queue.uses(id) {
-      queue.appendStore(to: id, store)
-    } else {
-      store()
-    }
+    ProcessQueue.shared.store(into: object, owner: self, store)
   }
 
-  /// Runs every queued loop.
+  /// Runs every loop this runtime queued, with the queued work of other runtimes they depend on.
   package func flushAll() {
-    lock.lock()
-    defer { lock.unlock() }
-    run(queue.takeAll())
+    ProcessQueue.shared.run(ownedBy: self)
   }
 
-  package var pendingCount: Int { lock.withLock { queue.count } }
+  /// Items this runtime queued that have not run.
+  package var pendingCount: Int { ProcessQueue.shared.count(ownedBy: self) }
 
   package var statistics: OP2.Statistics {
     let c = compiler.statistics

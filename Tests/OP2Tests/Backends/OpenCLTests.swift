@@ -155,6 +155,24 @@ struct OpenCLTests {
     }
   }
 
+  @Test("queued loops keep their Const value, and folded Consts are device constants")
+  func constOrderAndFolding() throws {
+    try OP2.withConfiguration(.testing(.opencl(), lazy: true)) {
+      let scale = try Const<Double>(name: "opencl_scale", value: 2)
+      let shift = try Const<Double>(name: "opencl_shift", dim: 2, value: [10, 20], foldedAtCompileTime: true)
+      let s = Set(size: 6, name: "s")
+      let d = try Dat<Double>(s ** 1, values: [0, 1, 2, 3, 4, 5], name: "d")
+      let k = Kernel(code: "void affine(double *d) { d[0] = d[0] * opencl_scale + opencl_shift[1]; }", name: "affine")
+      try parLoop(k, over: s, d(.rw))  // queued with scale 2, shift[1] 20
+      scale.value = [-1]
+      shift.value = [0, 0.5]
+      try parLoop(k, over: s, d(.rw))  // scale -1, shift[1] 0.5
+      // (x * 2 + 20) * -1 + 0.5
+      let expected: [Double] = [-19.5, -21.5, -23.5, -25.5, -27.5, -29.5]
+      #expect(d.data == expected)
+    }
+  }
+
   @Test("a kernel that is C but not OpenCL C fails with the build log at the kernel's own line")
   func buildFailure() throws {
     try OP2.withConfiguration(.testing(.opencl(), cacheDirectory: temporaryDirectory("opencl-build"))) {

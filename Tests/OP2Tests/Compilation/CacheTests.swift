@@ -82,18 +82,37 @@ struct CacheTests {
   @Test("concurrent compilers of the same source never load a half-written library")
   func concurrentCompilers() throws {
     let cache = temporaryDirectory("concurrent")
-    let source = "void f(int start, int end, void **args) { double *x = (double *)args[0]; for (int n = start; n < end; n++) x[n] += 1; }\n"
+    let source = "__attribute__((visibility(\"default\"))) void f(int start, int end, void **args) { double *x = (double *)args[0]; for (int n = start; n < end; n++) x[n] += 1; }\n"
+    let config = Compiler.Configuration(command: ["cc"], flags: ["-O1"], cacheDirectory: cache)
+    let key = try Compiler(configuration: config).key(source: source)
     let results = ResultsBox()
+    let done = ResultsBox()
+    let observed = ResultsBox()
+    // A reader checks the entry over and over while six compilers write it: with a non-atomic
+    // write it would see a partial library (`.corrupted`, which also deletes it).
+    let reader = Thread {
+      while done.values.isEmpty {
+        switch DiskCache(directory: cache).lookup(key: key) {
+        case .corrupted: observed.add(false)
+        case .hit: observed.add(true)
+        case .miss: break
+        }
+      }
+    }
+    reader.start()
     DispatchQueue.concurrentPerform(iterations: 6) { _ in
-      let compiler = Compiler(configuration: .init(command: ["cc"], flags: ["-O1"], cacheDirectory: cache))
       do {
-        _ = try compiler.load(source: source, functionName: "f", kernelName: "f")
+        _ = try Compiler(configuration: config).load(source: source, functionName: "f", kernelName: "f")
         results.add(true)
       } catch {
         results.add(false)
       }
     }
+    done.add(true)
+    while !reader.isFinished { usleep(1000) }
     #expect(results.values == Array(repeating: true, count: 6))
+    #expect(!observed.values.contains(false), "the reader saw a half-written library")
+    #expect(DiskCache(directory: cache).lookup(key: key) == .hit)
     let leftovers = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.contains(".tmp-") }
     #expect(leftovers.isEmpty)
   }

@@ -181,6 +181,31 @@ struct ParLoopTests {
     }
   }
 
+  @Test("kernels may include system headers and call what they declare", arguments: Backend.available)
+  func systemHeaders(backend: Backend) throws {
+    try OP2.withConfiguration(.testing(backend)) {
+      let s = Set(size: 5, name: "s")
+      let d = Dat<Double>(s ** 1, name: "d")
+      let k = Kernel(code: """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <assert.h>
+        #include <time.h>
+        #include <complex.h>
+        static int helper_twice(int x) { return 2 * x; }
+        void formatted(double *v) {
+          char text[32];
+          int n = snprintf(text, sizeof text, "%d", helper_twice(21));
+          assert(n == 2);
+          double complex z = 3.0 + 4.0 * I;
+          *v = atof(text) + cabs(z) + (difftime((time_t)7, (time_t)2));
+        }
+        """, name: "formatted")
+      try parLoop(k, over: s, d(.write))
+      #expect(d.data == Array(repeating: 42 + 5 + 5, count: 5))
+    }
+  }
+
   @Test("two kernels with the same name but different code are different kernels")
   func sameNameDifferentCode() throws {
     try OP2.withConfiguration(.testing()) {

@@ -87,18 +87,17 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     var kernelHash: String
     var arguments: [LoopSignature.ArgumentDescriptor]
     var consts: [OpenCLGenerator.ConstParameter]
+    var foldedConsts: String
   }
 
   private final class DeviceLoop {
     let output: OpenCLGenerator.Output
     let kernel: OpenCLKernel
     let combine: [OpenCLKernel]
-    let consts: [OpenCLGenerator.ConstParameter]
-    init(output: OpenCLGenerator.Output, kernel: OpenCLKernel, combine: [OpenCLKernel], consts: [OpenCLGenerator.ConstParameter]) {
+    init(output: OpenCLGenerator.Output, kernel: OpenCLKernel, combine: [OpenCLKernel]) {
       self.output = output
       self.kernel = kernel
       self.combine = combine
-      self.consts = consts
     }
   }
 
@@ -108,10 +107,13 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   }
 
   private func deviceLoop(for loop: ParLoop) throws(OP2Error) -> DeviceLoop {
-    let constParameters = ConstRegistry.shared.values(usedBy: loop.kernel.identifiers).map {
-      OpenCLGenerator.ConstParameter(name: $0.name, cType: $0.cType, dim: $0.dim)
+    let constParameters = loop.consts.map { c in
+      let d = c.descriptor
+      return OpenCLGenerator.ConstParameter(name: d.name, cType: d.cType, dim: d.dim)
     }
-    let key = LoopKey(kernelHash: loop.signature.kernelHash, arguments: loop.signature.arguments, consts: constParameters)
+    let folded = loop.signature.constDeclarations
+    let key = LoopKey(kernelHash: loop.signature.kernelHash, arguments: loop.signature.arguments, consts: constParameters,
+                      foldedConsts: folded)
     lock.lock()
     defer { lock.unlock() }
     if let known = loops[key] { return known }
@@ -124,8 +126,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
                                                  kernel: loop.kernel.name, binaryCache: cacheDirectory)
     if seconds > 0 { buildSeconds += seconds; programsBuilt += 1 }
     let made = DeviceLoop(output: output, kernel: try program.kernel(output.kernelName),
-                          combine: try combineKernels(output, program),
-                          consts: constParameters)
+                          combine: try combineKernels(output, program))
     loops[key] = made
     return made
   }
@@ -143,15 +144,15 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     let device = try self.context()
-    for loop in group.loops { try run(loop, in: group.name, range: range, on: device, context: context) }
+    for loop in group.loops { try run(loop, in: group.name, blockSize: group.blockSize, range: range, on: device, context: context) }
     try device.finish()
   }
 
-  private func run(_ loop: ParLoop, in group: String, range: Range<Int>, on device: OpenCLContext, context: ExecutionContext) throws(OP2Error) {
+  private func run(_ loop: ParLoop, in group: String, blockSize groupBlockSize: Int, range: Range<Int>, on device: OpenCLContext, context: ExecutionContext) throws(OP2Error) {
     let made = try deviceLoop(for: loop)
     let schedule = made.output.schedule
     // The loop's block size bounds the work-group too (tests use small blocks for many colours).
-    let local = Self.powerOfTwo(atMost: min(blockSize, loop.blockSize, made.kernel.maxWorkGroupSize))
+    let local = Self.powerOfTwo(atMost: min(blockSize, groupBlockSize, made.kernel.maxWorkGroupSize))
     var arguments: [OpenCLArgument] = [.int32(Int32(range.lowerBound)), .int32(Int32(range.upperBound))]
     var plan: PlanBuffers?
     var groups = (range.count + local - 1) / local
@@ -185,7 +186,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
       if a.kind == .global || a.dataAlias == i { arguments.append(.buffer(try currentBuffer(arg.data, on: device))) }
       if a.kind != .direct, a.kind != .global, a.mapAlias == i, let map = arg.map { arguments.append(.buffer(try mapBuffer(map, on: device))) }
     }
-    for c in made.consts { arguments.append(.buffer(try constBuffer(c, on: device))) }
+    for c in loop.consts { arguments.append(.buffer(try constBuffer(c, on: device))) }
     for r in made.output.reductions { arguments.append(.local(local * loop.args[r.position].data.dim * loop.args[r.position].data.elementSize)) }
 
     let name = loop.kernel.name
@@ -260,16 +261,17 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     return buffer
   }
 
-  private func constBuffer(_ c: OpenCLGenerator.ConstParameter, on device: OpenCLContext) throws(OP2Error) -> OpenCLBuffer {
-    guard let value = ConstRegistry.shared.value(named: c.name) else {
-      preconditionFailure("Const \(c.name) was deallocated while a loop that uses it was queued")
-    }
-    if let known = consts[c.name], known.bytes == value.bytes { return known.buffer }
+  /// The device copy of a run-time Const's value as the loop sees it (its storage holds the value
+  /// set before the loop was recorded), uploaded when it differs from the last upload.
+  private func constBuffer(_ c: any _ConstValue, on device: OpenCLContext) throws(OP2Error) -> OpenCLBuffer {
+    let name = c.descriptor.name
+    let bytes = c.storage.loadBytes(offset: 0, count: c.descriptor.byteCount)
+    if let known = consts[name], known.bytes == bytes { return known.buffer }
     let buffer: OpenCLBuffer
-    if let known = consts[c.name] { buffer = known.buffer } else { buffer = try device.makeBuffer(byteCount: value.bytes.count) }
-    try buffer.upload(bytes: value.bytes)
-    ledger.record(kind: "Const", name: c.name, upload: true, bytes: value.bytes.count)
-    consts[c.name] = (value.bytes, buffer)
+    if let known = consts[name], known.buffer.byteCount == bytes.count { buffer = known.buffer } else { buffer = try device.makeBuffer(byteCount: bytes.count) }
+    try buffer.upload(bytes: bytes)
+    ledger.record(kind: "Const", name: name, upload: true, bytes: bytes.count)
+    consts[name] = (bytes, buffer)
     return buffer
   }
 

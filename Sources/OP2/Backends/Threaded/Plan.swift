@@ -292,9 +292,11 @@ package final class Plan: Sendable {
 /// Plans already built, keyed by iteration-set size, block size and conflicts, so that a loop run many
 /// times (airfoil's `res_calc`, every iteration) is planned once. Safe to use from several threads.
 ///
-/// A cached plan is reused only when the requested conflicts' `values` equal the cached ones (free when
-/// they share storage, as they do for the same map object), so a reused `ObjectIdentifier` cannot bring
-/// back a plan made for another map.
+/// The cache holds its maps weakly: a plan lives no longer than the maps it was built for (a
+/// program that builds and drops many meshes does not accumulate their plans). An entry whose map
+/// is gone is never reused — so a reused `ObjectIdentifier` cannot bring back a plan made for
+/// another map — and is dropped at the next miss. A cached plan is also reused only when the
+/// requested conflicts' `values` equal the cached ones (free when they share storage).
 package final class PlanCache: Sendable {
   private struct Key: Hashable {
     var setSize: Int
@@ -303,8 +305,17 @@ package final class PlanCache: Sendable {
     var owners: Int?
   }
 
+  private struct Weak { weak var object: Map? }
+
+  private struct Entry {
+    var plan: Plan
+    /// The maps of the conflicts: the entry is valid while all of them are alive.
+    var maps: [Weak]
+    var isAlive: Bool { maps.allSatisfy { $0.object != nil } }
+  }
+
   private struct State {
-    var plans: [Key: Plan] = [:]
+    var plans: [Key: Entry] = [:]
     var hits = 0
     var misses = 0
   }
@@ -313,21 +324,23 @@ package final class PlanCache: Sendable {
 
   package init() {}
 
-  /// The plan for these arguments, built on the first request and reused afterwards.
+  /// The plan for these arguments, built on the first request and reused afterwards while every
+  /// object in `maps` (the conflicts' maps) is alive.
   ///
   /// The plan is built while the cache is locked, so concurrent requests for the same loop build it once.
-  package func plan(setSize: Int, blockSize: Int, conflicts: [PlanConflict], owners: Int? = nil) -> Plan {
+  package func plan(setSize: Int, blockSize: Int, conflicts: [PlanConflict], owners: Int? = nil, maps: [Map] = []) -> Plan {
     let key = Key(setSize: setSize, blockSize: blockSize, conflicts: conflicts, owners: owners)
     return state.withLock { state in
-      if let plan = state.plans[key],
-        zip(plan.conflicts, conflicts).allSatisfy({ $0.values == $1.values })
+      if let entry = state.plans[key], entry.isAlive,
+        zip(entry.plan.conflicts, conflicts).allSatisfy({ $0.values == $1.values })
       {
         state.hits += 1
-        return plan
+        return entry.plan
       }
       state.misses += 1
+      state.plans = state.plans.filter { $0.value.isAlive }
       let plan = Plan(setSize: setSize, blockSize: blockSize, conflicts: conflicts, owners: owners)
-      state.plans[key] = plan
+      state.plans[key] = Entry(plan: plan, maps: maps.map { Weak(object: $0) })
       return plan
     }
   }

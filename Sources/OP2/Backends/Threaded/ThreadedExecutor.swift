@@ -46,7 +46,8 @@ package struct ThreadedExecutor: BackendExecutor {
       }
     } else {
       let misses = Self.plans.misses
-      let plan = Self.plans.plan(setSize: size, blockSize: group.blockSize, conflicts: conflicts, owners: threads)
+      let maps = Self.conflictMaps(of: group.loops)
+      let plan = Self.plans.plan(setSize: size, blockSize: group.blockSize, conflicts: conflicts, owners: threads, maps: maps)
       if Self.plans.misses != misses {
         if context.checkPlans {
           let violations = plan.checkInvariants()
@@ -84,11 +85,21 @@ package struct ThreadedExecutor: BackendExecutor {
       }
     }
     return order.map { map in
-      PlanRegistry.retain(map)
       let indices = slots[ObjectIdentifier(map)]!
       return PlanConflict(mapID: ObjectIdentifier(map), values: map.values, arity: map.arity,
                           targetSize: map.to.totalSize, indices: indices?.sorted(), firstElement: firstElement)
     }
+  }
+}
+
+extension ThreadedExecutor {
+  /// The maps the loops write through (what their cached plan must not outlive).
+  static func conflictMaps(of loops: [ParLoop]) -> [Map] {
+    var maps: [Map] = []
+    for arg in loops.lazy.flatMap(\.args) where !arg.isGlobal && arg.access.writes {
+      if let map = arg.map, !maps.contains(where: { $0 === map }) { maps.append(map) }
+    }
+    return maps
   }
 }
 
@@ -130,14 +141,6 @@ private final class ThreadLaunches: @unchecked Sendable {
       target.combine(partials: slots.map { $0[k] }, access: loop.args[position].access)
     }
   }
-}
-
-/// Keeps every map that a cached plan refers to alive, so that its `ObjectIdentifier` can never be
-/// reused by a new map while the plan is cached.
-enum PlanRegistry {
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var maps: [ObjectIdentifier: Map] = [:]
-  static func retain(_ map: Map) { lock.withLock { maps[ObjectIdentifier(map)] = map } }
 }
 
 /// Per-thread argument vectors of a group's loops, shared with the worker closures; each thread

@@ -1,0 +1,105 @@
+import Foundation
+
+/// The one queue of deferred work in the process, shared by every ``Runtime``.
+///
+/// Loops recorded under different configurations (``OP2/withConfiguration(_:_:)``, a later
+/// ``OP2/configure(_:)``) and on different threads all go here, each item with the runtime that
+/// runs it. So the rule "queued work runs before any host access to its data" holds by
+/// construction: a host access from any runtime or thread sees every pending write, and
+/// replacing a runtime cannot strand its queued loops.
+///
+/// Queued work runs while the queue's lock is held: a thread that forces a Dat waits for another
+/// thread that is running the loops writing it. Eager loops run their queued dependencies first,
+/// then run outside the lock.
+package final class ProcessQueue: @unchecked Sendable {
+  package static let shared = ProcessQueue()
+
+  /// Items one runtime may have queued: at this count, its next loop first runs them.
+  package static let limit = 4096
+
+  // Recursive: running a store or a loop may reach host access (a Mat's assembly flushes it).
+  private let lock = NSRecursiveLock()
+  private var queue = LoopQueue()
+
+  /// Queues a loop recorded by `runtime`.
+  package func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
+    lock.lock()
+    defer { lock.unlock() }
+    // A program that never reads a result would queue without bound: run what its runtime queued.
+    if queue.count(ownedBy: runtime) >= Self.limit { Self.run(queue.takeItems(ownedBy: runtime)) }
+    queue.append(loop, wrapper: wrapper, runtime: runtime)
+  }
+
+  /// Runs the queued items `loop` depends on (before it runs eagerly).
+  package func runDependencies(of loop: ParLoop) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !queue.isEmpty else { return }
+    let (reads, writes) = loop.accesses
+    Self.run(queue.takeDependencies(reads: reads, writes: writes))
+  }
+
+  /// Runs the queued items that must precede a host read (`writing: false`) or write of `object`.
+  package func runDependencies(of object: AnyObject, writing: Bool) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !queue.isEmpty else { return }
+    Self.run(queue.takeDependencies(of: ObjectIdentifier(object), writing: writing))
+  }
+
+  /// Performs `store` now, or queues it behind the queued items that use `object`.
+  package func store(into object: AnyObject, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
+    lock.lock()
+    defer { lock.unlock() }
+    let id = ObjectIdentifier(object)
+    if queue.uses(id) {
+      queue.appendStore(to: id, owner: owner, store)
+    } else {
+      store()
+    }
+  }
+
+  /// Runs everything `runtime` queued, with the items of other runtimes they depend on.
+  package func run(ownedBy runtime: Runtime) {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !queue.isEmpty else { return }
+    Self.run(queue.takeItems(ownedBy: runtime))
+  }
+
+  /// Runs everything queued (reconfiguration, data moving between ranks, process exit).
+  package func runAll() {
+    lock.lock()
+    defer { lock.unlock() }
+    Self.run(queue.takeAll())
+  }
+
+  /// Items `runtime` queued that have not run.
+  package func count(ownedBy runtime: Runtime) -> Int {
+    lock.withLock { queue.count(ownedBy: runtime) }
+  }
+
+  /// Runs dequeued work in order, fusing consecutive loops of one runtime where ``LoopGroup``
+  /// allows it.
+  private static func run(_ work: [LoopQueue.Work]) {
+    var group: LoopGroup?
+    var groupRuntime: Runtime?
+    for item in work {
+      switch item {
+      case .loop(let loop, let wrapper, let runtime):
+        let blockSize = runtime.configuration.blockSize(for: loop.kernel.name)
+        if runtime === groupRuntime, runtime.configuration.fusion,
+           group?.append(loop, wrapper: wrapper, blockSize: blockSize) == true { continue }
+        if let g = group { groupRuntime!.run(g) }
+        group = LoopGroup(loop, wrapper: wrapper, blockSize: blockSize)
+        groupRuntime = runtime
+      case .store(let store):
+        if let g = group { groupRuntime!.run(g) }
+        group = nil
+        groupRuntime = nil
+        store()
+      }
+    }
+    if let g = group { groupRuntime!.run(g) }
+  }
+}
