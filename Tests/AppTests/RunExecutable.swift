@@ -27,6 +27,25 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
   return text
 }
 
+/// Runs a built executable to completion with `extraEnvironment` added (OMPI_*/PMIX_* stripped as
+/// in ``run(_:_:sourceLocation:)``) and returns its exit status and its output, expecting nothing.
+func runStatus(_ executable: String, _ arguments: [String], environment extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") && !$0.key.hasPrefix("OP2_") }
+  environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+  environment.merge(extraEnvironment) { $1 }
+  process.environment = environment
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 /// Open MPI's launcher, when installed.
 let mpirunPath: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
 

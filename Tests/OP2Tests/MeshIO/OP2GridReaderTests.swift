@@ -158,7 +158,7 @@ struct OP2GridReaderTests {
       found: "\"99999999999999999999999\", which is too large"),
     Damage(
       label: "a NUL byte and an endless line are quoted briefly", edit: { $0[0] = "9 4\u{0}" + String(repeating: "7", count: 100_000) }, line: 1,
-      expected: "4 integers: nnode ncell nedge nbedge", found: "\"4\\u{0}" + String(repeating: "7", count: 53) + "…\""),
+      expected: "4 integers: nnode ncell nedge nbedge", found: "\"4\\u{0}" + String(repeating: "7", count: 54) + "…\""),
     Damage(
       label: "text after the last record", edit: { $0 += ["", "1 2 3"] }, line: 28,
       expected: "end of file after 8 boundary edges", found: "\"1 2 3\""),
