@@ -11,7 +11,9 @@ import Foundation
 ///
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`), `OP2_THREADS`,
 /// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS` and
-/// `OP2_CACHE_DIR`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
+/// `OP2_CACHE_DIR`, all read by one parser (see the Files and Settings article): a bad value of any
+/// of them is an ``OP2Error/invalidConfiguration(variable:value:expected:)``. The corresponding
+/// PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {
   /// Everything that can be configured.
   public struct Configuration: Sendable {

@@ -81,7 +81,8 @@ struct OutputFileTests {
     }
     reader.start()
     try Self.writeTriangle(to: fifo)
-    while received.withLock({ $0 }) == nil { usleep(1000) }
+    // Bounded: had the FIFO been replaced, the reader could wait for a writer forever.
+    for _ in 0..<30_000 where received.withLock({ $0 }) == nil { usleep(1000) }
     #expect(Self.isFIFO(fifo))
     #expect(received.withLock { $0 }?.contains("NumberOfCells=\"1\"") == true)
   }
