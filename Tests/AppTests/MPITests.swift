@@ -33,6 +33,13 @@ struct MPITests {
     #expect(notices == 1, "the notice appeared \(notices) times:\n\(output)")
   }
 
+  @Test("compilers start while another thread changes the environment (MPI_Init does)",
+        .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"))
+  func spawnsWhileEnvironmentChanges() throws {
+    let (status, output, _) = try Self.mpi(1, ["compilers-start-while-the-environment-grows"], seconds: 120)
+    #expect(status == 0 && output.contains("ok compilers-start-while-the-environment-grows"), "status \(status):\n\(output)")
+  }
+
   @Test("a rank that fails ends the job promptly, with its message",
         .enabled(if: runner != nil && mpirun != nil, "mpirun or op2-mpi-tests is missing"),
         arguments: ["one-rank-exits-with-error", "one-rank-crashes"])

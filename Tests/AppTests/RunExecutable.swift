@@ -1,5 +1,14 @@
 import Foundation
+import OP2
 import Testing
+
+/// This process's environment without MPI's and PMIx's variables, read while no library
+/// initialisation of this process changes it (MPI_Init calls `setenv`; reading `environ` then can
+/// crash).
+func inheritableEnvironment() -> [String: String] {
+  ChildProcess.withEnvironmentLocked { ProcessInfo.processInfo.environment }
+    .filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+}
 
 /// Runs a built executable to completion and returns its standard output and error together,
 /// recording an issue when it exits with a non-zero status.
@@ -13,7 +22,7 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
   process.arguments = arguments
   // This test process may have started MPI (PETSc's tests do, as a singleton), which leaves Open
   // MPI's and PMIx's variables in its environment; a child must start afresh.
-  var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+  var environment = inheritableEnvironment()
   environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
   process.environment = environment
   let pipe = Pipe()
@@ -68,7 +77,7 @@ func runMPI(_ ranks: Int, _ executable: String, _ arguments: [String], seconds: 
   process.arguments = ["-k", "10", String(seconds), mpirunPath!, "-n", String(ranks), "--oversubscribe", executable] + arguments
   // This test process may have started MPI itself (PETSc's tests do, as a singleton), which puts
   // Open MPI's and PMIx's variables in its environment; a child mpirun must not inherit them.
-  var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+  var environment = inheritableEnvironment()
   environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
   environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
   environment["SWIFT_BACKTRACE"] = "enable=no"

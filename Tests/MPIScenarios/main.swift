@@ -10,8 +10,8 @@ import OP2
 let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests + Scenario.errors
   + Scenario.compilation + Scenario.reports + Scenario.partitioning
   + Scenario.parallelMats + Scenario.gridFiles
-// These end the job on purpose (a rank fails) or need a fresh process; they run only when named.
-let jobEnders = Scenario.jobEnders + [Scenario.replicated]
+// These end the job on purpose (a rank fails) or need a process of their own; they run only when named.
+let jobEnders = Scenario.jobEnders + [Scenario.replicated, Scenario.environment]
 
 guard MPIEnvironment.world != nil else {
   print("op2-mpi-tests runs under mpirun: mpirun -n 2 \(CommandLine.arguments[0]) [scenario ...]")
