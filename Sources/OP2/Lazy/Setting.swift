@@ -7,7 +7,7 @@
 /// |---|---|
 /// | flag | `1`, `true`, `yes`, `on` and `0`, `false`, `no`, `off` |
 /// | positive integer | `1`, `2`, … up to `Int.max` |
-/// | choice | one of the listed names |
+/// | backend | `sequential`, `threaded` (see ``Backend/fromEnvironment(_:)``) |
 ///
 /// An unset variable gives `nil` (the default applies); so does an empty one (`OP2_THREADS=`), as
 /// for `OP2_CC` and `OP2_CACHE_DIR`.
@@ -35,15 +35,6 @@ package enum Setting {
       throw .invalidConfiguration(variable: source, value: value, expected: "a positive integer")
     }
     return n
-  }
-
-  /// One of `choices` (given in lower case), returned in lower case.
-  /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` naming the choices.
-  package static func choice(_ source: String, _ value: String?, among choices: [String], expected: String) throws(OP2Error) -> String? {
-    guard let value, !value.isEmpty else { return nil }
-    let name = normalized(value).lowercased()
-    guard choices.contains(name) else { throw .invalidConfiguration(variable: source, value: value, expected: expected) }
-    return name
   }
 
   private static func normalized(_ value: String) -> String { value.lowercased() }
