@@ -62,7 +62,7 @@ public enum OP2 {
       if let backend { env["OP2_BACKEND"] = backend }
       if let threads {
         env["OP2_THREADS"] = String(threads)
-        if env["OP2_BACKEND"] == nil { env["OP2_BACKEND"] = "threaded" }
+        if env["OP2_BACKEND"]?.isEmpty ?? true { env["OP2_BACKEND"] = "threaded" }  // empty is unset
       }
       return try fromEnvironment(
         env, backendSource: backend == nil ? "OP2_BACKEND" : "--backend", threadsSource: threads == nil ? "OP2_THREADS" : "--threads")

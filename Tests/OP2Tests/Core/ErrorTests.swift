@@ -281,6 +281,7 @@ struct ErrorTests {
     }
     #expect(try OP2.Configuration.fromEnvironment(["OP2_THREADS": "", "OP2_BACKEND": ""]).backend == .sequential)
     #expect(try OP2.Configuration.fromEnvironment(["OP2_THREADS": "3", "OP2_BACKEND": "threaded"]).backend == .threaded(threads: 3))
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": ""], backend: nil, threads: 2).backend == .threaded(threads: 2))
   }
 
   @Test("a bad --backend or --threads from the command line names the flag, not the variable")
