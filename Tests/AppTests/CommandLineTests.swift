@@ -51,6 +51,23 @@ struct CommandLineTests {
                        contains: ["KSP Residual norm", "solve converged due to CONVERGED_RTOL"])
   }
 
+  @Test("--grid /dev/zero, --mesh /dev/zero and a quads-only mesh stop at once with what is wrong",
+        .enabled(if: airfoil != nil && poisson != nil, "the airfoil or poisson executable was not built"))
+  func badMeshes() throws {
+    try Self.expectRun(Self.airfoil, ["--grid", "/dev/zero"], status: 1, contains: ["/dev/zero: not a text file: byte 0 is NUL"])
+    try Self.expectRun(Self.poisson, ["--mesh", "/dev/zero"], status: 1, contains: ["/dev/zero: not a text file: byte 0 is NUL"])
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-mesh-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // One quadrangle (type 3), no triangles: once read as an empty mesh with "L2 error 0".
+    let quads = "$MeshFormat\n2.2 0 8\n$EndMeshFormat\n$Nodes\n4\n1 0 0 0\n2 1 0 0\n3 1 1 0\n4 0 1 0\n$EndNodes\n"
+      + "$Elements\n1\n1 3 2 0 1 1 2 3 4\n$EndElements\n"
+    try quads.write(toFile: dir + "/quads.msh", atomically: true, encoding: .utf8)
+    let output = try Self.expectRun(Self.poisson, ["--mesh", dir + "/quads.msh", "--max-error", "1e-12"], status: 1,
+                                    contains: ["quads.msh:13: expected 3-node triangles (element type 2); points and lines are skipped, found 1 element of type 3 (4-node quadrangle)"])
+    #expect(!output.contains("PASSED") && !output.contains("L2 error"))
+  }
+
   @Test("a bad --backend names the flag; OP2_* variables are parsed alike and a bad one stops the app",
         .enabled(if: airfoil != nil, "the airfoil executable was not built"))
   func configuration() throws {
