@@ -32,6 +32,20 @@ if ((${#need[@]})); then
   fi
 fi
 
+# Debian's PETSc.pc carries the distribution's own build flags in Cflags (-Wdate-time
+# -D_FORTIFY_SOURCE=2, from dpkg-buildflags), which SwiftPM refuses with "warning: prohibited
+# flag(s)" on every build and test command. Neither is needed to compile against PETSc's headers,
+# so SwiftPM gets a copy of the file without them: PKG_CONFIG_PATH is searched before the system's
+# directories. The copy lives in .build (ignored by git) and is remade when the system's changes.
+petsc_pc="$(pkg-config --variable=pcfiledir PETSc 2>/dev/null || true)/PETSc.pc"
+if [ -r "$petsc_pc" ] && grep -qE '^Cflags:.*(-Wdate-time|-D_FORTIFY_SOURCE)' "$petsc_pc"; then
+  mkdir -p .build/pkgconfig
+  sed -E '/^Cflags:/ s/ (-Wdate-time|-D_FORTIFY_SOURCE=[0-9]+)//g' "$petsc_pc" > .build/pkgconfig/PETSc.pc.new
+  if cmp -s .build/pkgconfig/PETSc.pc.new .build/pkgconfig/PETSc.pc; then rm .build/pkgconfig/PETSc.pc.new
+  else mv .build/pkgconfig/PETSc.pc.new .build/pkgconfig/PETSc.pc; fi
+  export PKG_CONFIG_PATH="$PWD/.build/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   for p in /opt/swift/usr/bin /usr/share/swift/usr/bin; do [ -x "$p/swift" ] && export PATH="$p:$PATH"; done
 fi

@@ -25,7 +25,11 @@ struct Airfoil: ParsableCommand {
 }
 
 struct MeshOptions: ParsableArguments {
-  @Option(help: "Cells of the built-in NACA0012 C-grid (rounded to a 2:1 grid whose width is a multiple of 3).")
+  // `.unconditional`: a value that starts with "-" is the value (and "--cells -5" is told it must
+  // be positive), not a missing one.
+  @Option(parsing: .unconditional,
+          help: "Cells of the built-in NACA0012 C-grid (rounded to a 2:1 grid whose width is a multiple of 3; 19 200 gives 19 110).",
+          transform: { try wholeNumber($0, option: "--cells") })
   var cells: Int = 19_200
 
   @Option(help: "Read OP2's new_grid.dat text format instead of generating a grid. Under mpirun each rank parses only its block of the file.")
@@ -33,6 +37,13 @@ struct MeshOptions: ParsableArguments {
 
   @Flag(help: "Under mpirun, have every rank read the whole --grid file instead of its block.")
   var wholeGrid = false
+
+  /// Checks `--cells` when the grid is generated: within the generator's range, and the run's
+  /// estimated memory within what this machine has available now.
+  func validate() throws {
+    guard grid == nil else { return }
+    try checkCells(cells)
+  }
 
   /// The grid: generated, read whole, or — under mpirun with more than one rank — this rank's
   /// block of the --grid file (every rank parses only its part; partitioning then migrates it).
@@ -78,13 +89,15 @@ extension Airfoil {
 
     @OptionGroup var mesh: MeshOptions
 
-    @Option(name: .shortAndLong, help: "Number of iterations.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Number of iterations.",
+            transform: { try wholeNumber($0, option: "--iterations") })
     var iterations: Int = 1000
 
     @Option(help: "Execution backend: sequential, threaded or opencl (default: OP2_BACKEND, else sequential; OP2_OPENCL_PLATFORM and OP2_OPENCL_DEVICE pick the OpenCL device).")
     var backend: String?
 
-    @Option(help: "Threads for the threaded backend (default: OP2_THREADS, else one per core).")
+    @Option(parsing: .unconditional, help: "Threads for the threaded backend (default: OP2_THREADS, else one per core).",
+            transform: { try wholeNumber($0, option: "--threads") })
     var threads: Int?
 
     @Option(help: "How to partition the mesh under mpirun: automatic, ptscotch, metis, geometric or block.")
@@ -116,6 +129,9 @@ extension Airfoil {
 
     func run() throws {
       OP2.configure(try OP2.Configuration.fromEnvironment(ProcessInfo.processInfo.environment, backend: backend, threads: threads))
+      // A typo in the output path must not cost the run: check it first (on rank 0, which
+      // writes a .vtu; every rank writes a .pvtu piece beside it).
+      if let vtk, OP2.rank == 0 || vtk.hasSuffix(".pvtu") { try OutputFile.checkWritable(vtk) }
 
       let wall = ContinuousClock.now
       let setup = ContinuousClock.now
@@ -137,27 +153,39 @@ extension Airfoil {
       say("airfoil: \(counts.nodes) nodes, \(counts.cells) cells, \(counts.edges) edges, \(counts.bedges) bedges "
           + "(\(mesh.grid ?? "built-in grid")\(reading)); backend \(OP2.configuration.backend)\(ranks); setup \(format(setupSeconds, "%.2f")) s "
           + "(\(mesh.grid == nil ? "generating" : "reading") the grid \(format(loadSeconds, "%.2f")) s)")
+      // Identify the grid by content, for the verdict (gathered on rank 0).
+      let x = try sim.x.gatheredData(root: 0)
+      let reference = OP2.rank == 0 ? AirfoilReferenceRMS.matching(counts: [counts.nodes, counts.cells, counts.edges, counts.bedges], x: x) : nil
       let started = ContinuousClock.now
       var rms = 0.0
+      var printed: [Int: Double] = [:]
+      var lastGood = sim.snapshot()
       for iter in 1...max(1, iterations) where iterations > 0 {
         try sim.step()
-        if iter % 100 == 0 || iter == iterations { rms = sim.currentRMS }
+        guard iter % 100 == 0 || iter == iterations else { continue }
+        rms = sim.currentRMS
+        guard rms.isFinite else {
+          // Replay from the last finite rms, loop by loop, to say where it went wrong.
+          let found = try sim.findFirstNonFinite(from: lastGood, through: iter)
+          let where_ = found.map { "\($0)" } ?? "no loop wrote one when the iterations since \(lastGood.iteration) were run again"
+          say("airfoil: the rms of iteration \(iter) is \(rms): \(where_)")
+          throw ExitCode(3)
+        }
+        lastGood = sim.snapshot()
         if iter % 100 == 0 {
+          printed[iter] = rms
           let elapsed = seconds(since: started)
           let eta = elapsed / Double(iter) * Double(iterations - iter)
           say(String(format: " %4d  %10.5e", iter, rms) + (quiet ? "" : String(format: "   [%5.1f%%, %.1f s, eta %.1f s]", 100.0 * Double(iter) / Double(iterations), elapsed, eta)))
         }
       }
       let runSeconds = seconds(since: started)
-      if counts.cells == 720_000, iterations == 1000 {
-        // OP2's airfoil checks its final rms against this reference for the standard grid.
-        let reference = 0.0001060114637578
-        let difference = abs(rms - reference) / reference
-        say(String(format: "final rms %.16e, OP2 reference %.16e, relative difference %.3e: %@", rms, reference, difference,
-                   difference < 1e-10 ? "PASSED" : "FAILED"))
-      } else if iterations > 0 {
+      if iterations > 0 {
+        printed[iterations] = rms
         say(String(format: "final rms %.16e", rms))
       }
+      let failed = OP2.rank == 0 ? !reportVerdict(reference, printed: printed) : false
+      if OP2.sumOverRanks(failed ? 1 : 0) > 0 { throw ExitCode(1) }
       if let vtk { try writeVTK(sim, grid: grid, to: vtk) }
       if !quiet {
         let report = OP2.gatheredTimingReport()
@@ -174,13 +202,16 @@ extension Airfoil {
       commandName: "generate-grid",
       abstract: "Write the built-in NACA0012 grid in OP2's new_grid.dat format (for OP2-Common's airfoil).")
 
-    @Option(help: "Cells of the grid.")
+    @Option(parsing: .unconditional, help: "Cells of the grid.", transform: { try wholeNumber($0, option: "--cells") })
     var cells: Int = 720_000
 
     @Option(name: .shortAndLong, help: "Output file.")
     var output: String = "new_grid.dat"
 
+    func validate() throws { try checkCells(cells) }
+
     func run() throws {
+      try OutputFile.checkWritable(output)
       let grid = try AirfoilMesh.generate(cells: cells)
       try OP2GridWriter.write(grid, to: output)
       print("wrote \(output): \(grid.nodeCount) nodes, \(grid.cellCount) cells, \(grid.edgeCount) edges, \(grid.bedgeCount) bedges")
@@ -220,6 +251,49 @@ func writeVTK(_ sim: AirfoilSimulation, grid mesh: LoadedGrid, to path: String) 
   let grid = try mesh.wholeGrid()
   try VTKWriter.write(to: path, points: grid.x, cells: grid.cellNodes, nodesPerCell: 4, cellData: fields(q))
   say("wrote \(path)")
+}
+
+/// Prints the verdict of a run: its rms against OP2's for this grid, when the grid is known
+/// (identified by content) and the run reached an iteration the reference has; returns false
+/// only for FAILED.
+func reportVerdict(_ reference: AirfoilReferenceRMS?, printed: [Int: Double]) -> Bool {
+  guard let reference else {
+    say("no reference rms for this grid (neither OP2's new_grid.dat nor a built-in grid with a reference table): no verdict")
+    return true
+  }
+  let verdict = reference.verdict(for: printed)
+  guard let worst = verdict.worst else {
+    let iterations = reference.rms.keys.sorted().map(String.init).joined(separator: ", ")
+    say("\(reference.grid): the reference has the rms of iterations \(iterations) only: no verdict for this run")
+    return true
+  }
+  let range = verdict.compared.count == 1 ? "iteration \(worst.iteration)" : "iterations \(verdict.compared.first!)–\(verdict.compared.last!)"
+  say(String(format: "%@: rms of %@ against %@: largest relative difference %.3e (iteration %d, tolerance %.0e): %@",
+             reference.grid, range, reference.source, worst.difference, worst.iteration, AirfoilReferenceRMS.tolerance,
+             verdict.passed ? "PASSED" : "FAILED"))
+  return verdict.passed
+}
+
+/// A whole number from the command line: digits, or a float spelling of one (`1e6`, `720000.0`).
+func wholeNumber(_ text: String, option: String) throws -> Int {
+  if let n = Int(text) { return n }
+  if let d = Double(text), d.isFinite, d == d.rounded(), abs(d) < 9.2e18 { return Int(d) }
+  throw ValidationError("\(option) must be a whole number, not \"\(text)\"")
+}
+
+/// `--cells` of a generated grid: positive, within ``AirfoilMesh`` limits, and the estimated
+/// memory of the run within what this machine has available.
+func checkCells(_ cells: Int) throws {
+  guard cells > 0 else { throw ValidationError("--cells must be positive, not \(cells)") }
+  guard cells >= AirfoilMesh.minimumCells else { throw ValidationError("--cells must be at least \(AirfoilMesh.minimumCells), not \(cells)") }
+  let need = AirfoilMesh.estimatedRunBytes(cells: cells), available = SystemMemory.available
+  guard need <= Double(available) else {
+    throw ValidationError("--cells \(cells) needs about \(SystemMemory.format(need)) of memory (64 MB + 320 bytes per cell), "
+                          + "more than the \(SystemMemory.format(Double(available))) available")
+  }
+  guard cells <= AirfoilMesh.maximumCells else {
+    throw ValidationError("--cells \(cells) is more than the built-in grid allows, \(AirfoilMesh.maximumCells) cells (OP2 grids use 32-bit indices)")
+  }
 }
 
 /// Prints on rank 0 only (every rank computes the same rms), flushing at once.

@@ -30,6 +30,18 @@ public enum AirfoilMesh {
   /// The smallest cell count ``generate(cells:)`` accepts; it gives a 9 × 4 grid.
   public static let minimumCells = 32
 
+  /// The largest cell count ``generate(cells:)`` accepts: about two edges per cell, and every
+  /// count and index must fit the 32-bit integers of OP2's grid format and of OP2's maps.
+  public static let maximumCells = 1_000_000_000
+
+  /// About how many bytes a run on a generated grid of `cells` cells needs at its peak (grid,
+  /// Dats, maps, plans): 64 MB plus 320 bytes per cell, above the 52 MB + 264 bytes per cell
+  /// measured (maximum resident set of `airfoil --cells N --iterations 2`, N = 100 000 and
+  /// 720 000, debug build, sequential backend). Computed in floating point, so any count fits.
+  public static func estimatedRunBytes(cells: Int) -> Double {
+    64e6 + 320 * Double(cells)
+  }
+
   /// Outlet position, far-field radius (chords) and the strength of the wall-normal clustering.
   static let outletX = 9.0, farFieldRadius = 8.0, normalStretching = 3.5
 
@@ -42,10 +54,14 @@ public enum AirfoilMesh {
   ///
   /// - Parameter cells: The requested number of cells.
   /// - Returns: `(i: I, j: J)`.
-  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` below ``minimumCells``.
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` below ``minimumCells`` or above
+  ///   ``maximumCells``.
   public static func dimensions(cells: Int) throws(OP2Error) -> (i: Int, j: Int) {
     guard cells >= minimumCells else {
       throw OP2Error.invalidSize(object: "AirfoilMesh", what: "cells (at least \(minimumCells))", value: cells)
+    }
+    guard cells <= maximumCells else {
+      throw OP2Error.invalidSize(object: "AirfoilMesh", what: "cells (at most \(maximumCells))", value: cells)
     }
     let j = max(4, Int((Double(cells) / 2).squareRoot().rounded()))
     return (i: 3 * Int((2 * Double(j) / 3).rounded()), j: j)

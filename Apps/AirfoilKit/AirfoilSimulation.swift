@@ -119,24 +119,103 @@ public final class AirfoilSimulation {
   /// Queues one iteration without reading its result: with lazy evaluation, iterations then run
   /// back to back, and the last `update` of one fuses with `save_soln` and `adt_calc` of the next.
   public func step() throws {
+    try step(afterEachLoop: nil)
+  }
+
+  /// One iteration, calling `afterEachLoop` after each loop with its name, its stage (0 for
+  /// `save_soln`, then 1 and 2) and the Dats it writes: how ``findFirstNonFinite(from:through:)``
+  /// looks at every loop's output.
+  private func step(afterEachLoop: ((_ loop: String, _ stage: Int, _ written: [Dat<Double>]) throws -> Void)?) throws {
     try parLoop(AirfoilKernels.saveSoln, over: cells, q(.read), qold(.write))
-    for _ in 0..<2 {
+    try afterEachLoop?("save_soln", 0, [qold])
+    for stage in 1...2 {
       try parLoop(AirfoilKernels.adtCalc, over: cells,
                   x(.read, pcell[0]), x(.read, pcell[1]), x(.read, pcell[2]), x(.read, pcell[3]),
                   q(.read), adt(.write))
+      try afterEachLoop?("adt_calc", stage, [adt])
       try parLoop(AirfoilKernels.resCalc, over: edges,
                   x(.read, pedge[0]), x(.read, pedge[1]),
                   q(.read, pecell[0]), q(.read, pecell[1]),
                   adt(.read, pecell[0]), adt(.read, pecell[1]),
                   res(.inc, pecell[0]), res(.inc, pecell[1]))
+      try afterEachLoop?("res_calc", stage, [res])
       try parLoop(AirfoilKernels.bresCalc, over: bedges,
                   x(.read, pbedge[0]), x(.read, pbedge[1]),
                   q(.read, pbecell[0]), adt(.read, pbecell[0]), res(.inc, pbecell[0]),
                   bound(.read))
+      try afterEachLoop?("bres_calc", stage, [res])
       rms.value = [0]
       try parLoop(AirfoilKernels.update, over: cells, qold(.read), q(.write), res(.rw), adt(.read), rms(.inc))
+      try afterEachLoop?("update", stage, [q, res])
     }
     iteration += 1
+  }
+
+  // MARK: Finding where a NaN came from
+
+  /// The state an iteration starts from: the flow `q` (this rank's owned cells) and the
+  /// iteration count. Every other Dat is recomputed by the next iteration.
+  public struct Snapshot: Sendable {
+    /// `q` of this rank's owned cells.
+    public var q: [Double]
+    /// Iterations done when it was taken.
+    public var iteration: Int
+  }
+
+  /// The first loop whose output holds a NaN or an infinity.
+  public struct NonFiniteValue: Sendable, Equatable, CustomStringConvertible {
+    /// The kernel's name (`update`).
+    public var loop: String
+    /// 0 for `save_soln`, 1 or 2 for the two stages of the other loops.
+    public var stage: Int
+    /// The 1-based iteration.
+    public var iteration: Int
+    /// The Dat holding them (`p_q`).
+    public var dat: String
+    /// How many of its values (over all ranks) are not finite, and how many it has.
+    public var count: Int, total: Int
+
+    public var description: String {
+      let where_ = stage == 0 ? "" : stage == 1 ? " (first stage)" : " (second stage)"
+      return "loop \(loop)\(where_) of iteration \(iteration) wrote \(count) NaN or infinite value\(count == 1 ? "" : "s") "
+        + "into \(dat) (of \(total))"
+    }
+  }
+
+  /// Takes a ``Snapshot`` (runs the queued loops that write `q`).
+  public func snapshot() -> Snapshot { Snapshot(q: q.data, iteration: iteration) }
+
+  /// Goes back to `snapshot` and runs iterations up to `last` again, loop by loop, checking what
+  /// each loop writes; stops at the first loop that writes a NaN or an infinity.
+  ///
+  /// This is how the app reports where a diverging run first went wrong without slowing the
+  /// normal run, which checks only the rms it prints: a run that ends in NaN is replayed from
+  /// the last snapshot whose rms was finite. Collective under MPI (the counts are reductions).
+  ///
+  /// - Returns: The first loop with a non-finite output; `nil` when none (up to `last`) had one.
+  /// - Throws: ``OP2Error`` from the loops.
+  public func findFirstNonFinite(from snapshot: Snapshot, through last: Int) throws -> NonFiniteValue? {
+    try q.setData(snapshot.q)
+    iteration = snapshot.iteration
+    var found: NonFiniteValue?
+    let bad = Global<Double>(value: 0, name: "nonfinite")
+    while found == nil, iteration < last {
+      try step { loop, stage, written in
+        guard found == nil else { return }
+        for dat in written {
+          bad.value = [0]
+          let kernel = dat.dataSet.dim == 4 ? AirfoilKernels.countNonFinite4 : AirfoilKernels.countNonFinite1
+          try parLoop(kernel, over: self.cells, dat(.read), bad(.inc))
+          let count = Int(bad.value[0])
+          if count > 0 {
+            found = NonFiniteValue(loop: loop, stage: stage, iteration: self.iteration + 1, dat: dat.name,
+                                   count: count, total: self.cells.globalSize * dat.dataSet.dim)
+            return
+          }
+        }
+      }
+    }
+    return found
   }
 
   /// Bytes the five loops of one iteration must move at least (each Dat and map once per loop),

@@ -21,7 +21,10 @@ struct Poisson: ParsableCommand {
         poisson --mesh square.msh --petsc-options "-ksp_monitor"
       """)
 
-  @Option(help: "Cells per side of the built-in unit-square mesh (2n² triangles).")
+  // `.unconditional` options take a value that starts with "-" as the value: "--n -5" is told
+  // that n must be positive, and "--petsc-options -ksp_monitor" works as documented.
+  @Option(parsing: .unconditional, help: "Cells per side of the built-in unit-square mesh (2n² triangles).",
+          transform: { try wholeNumber($0, option: "--n") })
   var n: Int = 64
 
   @Option(help: "Read a gmsh .msh triangle mesh (ASCII, format 2 or 4.1) instead.")
@@ -33,29 +36,40 @@ struct Poisson: ParsableCommand {
   @Option(help: "PETSc Krylov method (-ksp_type).")
   var ksp: String = "cg"
 
-  @Option(help: "Relative tolerance (-ksp_rtol).")
+  @Option(parsing: .unconditional, help: "Relative tolerance (-ksp_rtol).")
   var rtol: Double = 1e-10
 
-  @Option(help: "More PETSc options, e.g. \"-ksp_monitor -pc_gamg_threshold 0.02\".")
+  @Option(parsing: .unconditional, help: "More PETSc options, e.g. \"-ksp_monitor -pc_gamg_threshold 0.02\".")
   var petscOptions: String?
 
   @Option(help: "Write the solution and the exact solution to a .vtu file.")
   var vtk: String?
 
-  @Option(help: "Execution backend: sequential or threaded (default: OP2_BACKEND, else sequential).")
+  @Option(help: "Execution backend: sequential or threaded (default: OP2_BACKEND, else sequential); its element kernels do not build for OpenCL (file-scope tables).")
   var backend: String?
 
-  @Option(help: "Threads for the threaded backend (assembly loops run on one thread: PETSc insertion is not thread-safe).")
+  @Option(parsing: .unconditional, help: "Threads for the threaded backend (assembly loops run on one thread: PETSc insertion is not thread-safe).",
+          transform: { try wholeNumber($0, option: "--threads") })
   var threads: Int?
 
   @Option(help: "How to partition the mesh under mpirun: automatic, ptscotch, metis or block.")
   var partitioner: String = "automatic"
 
-  @Option(help: "Fail (exit 1) when the L2 error exceeds this value.")
+  @Option(parsing: .unconditional, help: "Fail (exit 1) when the L2 error exceeds this value.")
   var maxError: Double?
 
   func validate() throws {
-    if n < 1 { throw ValidationError("--n must be at least 1") }
+    if n < 1 { throw ValidationError("--n must be positive, not \(n)") }
+    if mesh == nil {
+      let need = TriangleMesh.estimatedSolveBytes(n: n), available = SystemMemory.available
+      guard need <= Double(available) else {
+        throw ValidationError("--n \(n) needs about \(SystemMemory.format(need)) of memory (150 MB + 1 kB per node), "
+                              + "more than the \(SystemMemory.format(Double(available))) available")
+      }
+      guard n <= TriangleMesh.maximumN else {
+        throw ValidationError("--n \(n) is more than the built-in mesh allows, \(TriangleMesh.maximumN) (32-bit PETSc and OP2 indices)")
+      }
+    }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard ["automatic", "ptscotch", "metis", "block"].contains(partitioner) else {
       throw ValidationError("--partitioner must be automatic, ptscotch, metis or block")
@@ -64,6 +78,7 @@ struct Poisson: ParsableCommand {
 
   func run() throws {
     OP2.configure(try OP2.Configuration.fromEnvironment(ProcessInfo.processInfo.environment, backend: backend, threads: threads))
+    if let vtk, OP2.rank == 0 { try OutputFile.checkWritable(vtk) }  // before the solve, not after
 
     let start = ContinuousClock.now
     let triangles: TriangleMesh = try mesh.map { TriangleMesh(try GmshReader.read(contentsOf: $0)) } ?? .unitSquare(n: n)
@@ -114,6 +129,13 @@ struct Poisson: ParsableCommand {
     guard OP2.rank == 0 else { return }
     print(text)
   }
+}
+
+/// A whole number from the command line: digits, or a float spelling of one (`1e3`).
+func wholeNumber(_ text: String, option: String) throws -> Int {
+  if let n = Int(text) { return n }
+  if let d = Double(text), d.isFinite, d == d.rounded(), abs(d) < 9.2e18 { return Int(d) }
+  throw ValidationError("\(option) must be a whole number, not \"\(text)\"")
 }
 
 Poisson.main()

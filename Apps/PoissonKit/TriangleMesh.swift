@@ -26,6 +26,18 @@ public struct TriangleMesh: Sendable {
     self.init(coordinates: gmsh.coordinates, triangles: gmsh.triangles)
   }
 
+  /// The largest `n` of ``unitSquare(n:)`` whose matrix fits 32-bit indices: about 7 nonzeros
+  /// per row, `7 (n + 1)² ≤ Int32.max` (Debian's PETSc uses 32-bit `PetscInt`).
+  public static let maximumN = 17_514
+
+  /// About how many bytes assembling and solving on ``unitSquare(n:)`` needs at its peak
+  /// (mesh, maps, the PETSc matrix and GAMG's hierarchy): 150 MB plus 1 kB per node, above the
+  /// 125 MB + 650 bytes per node measured (maximum resident set of `poisson --n 128` and
+  /// `--n 512`, debug build). Computed in floating point, so any `n` fits.
+  public static func estimatedSolveBytes(n: Int) -> Double {
+    150e6 + 1000 * (Double(n) + 1) * (Double(n) + 1)
+  }
+
   /// The unit square cut into `n × n` squares, each split into two counter-clockwise triangles
   /// along its rising diagonal: `(n+1)²` nodes, `2n²` triangles, `h = 1/n`.
   /// - Precondition: `n >= 1`.

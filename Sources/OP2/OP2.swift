@@ -12,7 +12,9 @@ import Foundation
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`, `opencl`, with
 /// `OP2_OPENCL_PLATFORM`, `OP2_OPENCL_DEVICE`, `OP2_OPENCL_BLOCK_SIZE`), `OP2_THREADS`,
 /// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS`,
-/// `OP2_CACHE_DIR` and `OP2_CACHE_MAX_BYTES`. The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
+/// `OP2_CACHE_DIR` and `OP2_CACHE_MAX_BYTES`, all read by one parser (see the Files and Settings
+/// article): a bad value of any of them is an ``OP2Error/invalidConfiguration(variable:value:expected:)``.
+/// The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
 public enum OP2 {
   /// Everything that can be configured.
   public struct Configuration: Sendable {
@@ -48,23 +50,18 @@ public enum OP2 {
     public init() {}
 
     /// Reads every `OP2_*` variable.
-    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value.
+    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value of any
+    ///   of them, whether or not the setting is used (`OP2_THREADS=abc` is an error with the
+    ///   sequential backend too).
     public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Configuration {
-      var c = Configuration()
-      c.compiler = .fromEnvironment(env)
-      _ = try Compiler.Configuration.cacheMaxBytes(fromEnvironment: env["OP2_CACHE_MAX_BYTES"])
-      c.backend = try Backend.fromEnvironment(env)
-      c.lazy = try flag("OP2_LAZY", in: env) ?? c.lazy
-      c.fusion = try flag("OP2_FUSION", in: env) ?? c.fusion
-      if let check = env["OP2_PLAN_CHECK"] { c.checkPlans = check == "1" || check.lowercased() == "true" }
-      c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
-      return c
+      try fromEnvironment(env, backendSource: "OP2_BACKEND", threadsSource: "OP2_THREADS")
     }
 
     /// The environment's configuration with command-line choices on top, as apps offer them:
     /// `backend` overrides `OP2_BACKEND`, `threads` overrides `OP2_THREADS` and, when no backend is
     /// named anywhere, selects the threaded backend.
-    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value.
+    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for a bad value,
+    ///   naming `--backend` or `--threads` when the value came from the command line.
     public static func fromEnvironment(
       _ env: [String: String], backend: String?, threads: Int?
     ) throws(OP2Error) -> Configuration {
@@ -72,22 +69,30 @@ public enum OP2 {
       if let backend { env["OP2_BACKEND"] = backend }
       if let threads {
         env["OP2_THREADS"] = String(threads)
-        if env["OP2_BACKEND"] == nil { env["OP2_BACKEND"] = "threaded" }
+        if env["OP2_BACKEND"]?.isEmpty ?? true { env["OP2_BACKEND"] = "threaded" }  // empty is unset
       }
-      return try fromEnvironment(env)
+      return try fromEnvironment(
+        env, backendSource: backend == nil ? "OP2_BACKEND" : "--backend", threadsSource: threads == nil ? "OP2_THREADS" : "--threads")
+    }
+
+    /// Every `OP2_*` variable through ``Setting``; the sources name the backend and thread
+    /// settings in messages.
+    private static func fromEnvironment(
+      _ env: [String: String], backendSource: String, threadsSource: String
+    ) throws(OP2Error) -> Configuration {
+      var c = Configuration()
+      c.compiler = .fromEnvironment(env)
+      _ = try Setting.byteCount("OP2_CACHE_MAX_BYTES", env["OP2_CACHE_MAX_BYTES"])
+      c.backend = try Backend.fromEnvironment(env, backendSource: backendSource, threadsSource: threadsSource)
+      c.lazy = try Setting.flag("OP2_LAZY", env["OP2_LAZY"]) ?? c.lazy
+      c.fusion = try Setting.flag("OP2_FUSION", env["OP2_FUSION"]) ?? c.fusion
+      c.checkPlans = try Setting.flag("OP2_PLAN_CHECK", env["OP2_PLAN_CHECK"]) ?? c.checkPlans
+      c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
+      _ = try Setting.flag("OP2_PARTITION_REPORT", env["OP2_PARTITION_REPORT"])
+      return c
     }
 
     package func blockSize(for loop: String) -> Int { blockSizes[loop] ?? blockSize }
-
-    /// An on/off variable: `0`/`false`/`no`/`off` or `1`/`true`/`yes`/`on`; `nil` when unset.
-    private static func flag(_ variable: String, in env: [String: String]) throws(OP2Error) -> Bool? {
-      guard let value = env[variable] else { return nil }
-      switch value.lowercased() {
-      case "0", "false", "no", "off": return false
-      case "1", "true", "yes", "on", "": return true
-      default: throw .invalidConfiguration(variable: variable, value: value, expected: "0 or 1")
-      }
-    }
   }
 
   /// Counters of the work the library did.

@@ -36,6 +36,28 @@ func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLoca
   return text
 }
 
+/// Runs a built executable to completion with `extraEnvironment` added (OMPI_*/PMIX_* and the
+/// runtime's OP2_* settings stripped) and returns its exit status and its output, expecting nothing.
+func runStatus(_ executable: String, _ arguments: [String], environment extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  // The settings these tests vary come from `extraEnvironment` only; the compiler and its cache
+  // (OP2_CC, OP2_CFLAGS, OP2_CACHE_DIR) are inherited.
+  let varied: Swift.Set = ["OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE", "OP2_PARTITION_REPORT"]
+  var environment = inheritableEnvironment().filter { !varied.contains($0.key) }
+  environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+  environment.merge(extraEnvironment) { $1 }
+  process.environment = environment
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 /// Open MPI's launcher, when installed.
 let mpirunPath: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -32,29 +32,36 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
   /// the work-group size.
   /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for an unknown name or
   ///   a thread count that is not a positive integer.
+  ///   `OP2_THREADS` is checked even when the backend does not use it.
   public static func fromEnvironment(_ env: [String: String]) throws(OP2Error) -> Backend {
-    let name = env["OP2_BACKEND"] ?? "sequential"
+    try fromEnvironment(env, backendSource: "OP2_BACKEND", threadsSource: "OP2_THREADS")
+  }
+
+  /// As ``fromEnvironment(_:)``, naming the settings in errors as `backendSource` and
+  /// `threadsSource` (`--backend` when an app's flag supplied the value).
+  package static func fromEnvironment(
+    _ env: [String: String], backendSource: String, threadsSource: String
+  ) throws(OP2Error) -> Backend {
+    let name = env["OP2_BACKEND"].flatMap { $0.isEmpty ? nil : $0 } ?? "sequential"  // empty is unset
+    let threads = try threadCount(env["OP2_THREADS"], source: threadsSource)
     switch name.lowercased() {
-    case "", "sequential", "seq":
+    case "sequential", "seq":
       return .sequential
     case "threaded", "openmp", "threads":
-      return .threaded(threads: try threadCount(env["OP2_THREADS"]))
+      return .threaded(threads: threads)
     case "opencl", "ocl":
       _ = try OpenCLExecutor.blockSize(fromEnvironment: env["OP2_OPENCL_BLOCK_SIZE"])
       return .opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"])
     default:
-      throw .invalidConfiguration(variable: "OP2_BACKEND", value: name, expected: "sequential, threaded or opencl")
+      throw .invalidConfiguration(variable: backendSource, value: name, expected: "sequential, threaded or opencl")
     }
   }
 
   /// Parses `OP2_THREADS`; `nil` means one thread per core.
-  package static func threadCount(_ value: String?) throws(OP2Error) -> Int {
-    guard let value else { return ProcessorCount.online }
-    guard let n = Int(value), n >= 1 else {
-      throw .invalidConfiguration(variable: "OP2_THREADS", value: value, expected: "a positive integer")
-    }
+  package static func threadCount(_ value: String?, source: String = "OP2_THREADS") throws(OP2Error) -> Int {
+    guard let n = try Setting.positiveInteger(source, value) else { return ProcessorCount.online }
     guard n <= maxThreads else {
-      throw .invalidConfiguration(variable: "OP2_THREADS", value: value, expected: "at most \(maxThreads) threads")
+      throw .invalidConfiguration(variable: source, value: value ?? "", expected: "at most \(maxThreads) threads")
     }
     return n
   }

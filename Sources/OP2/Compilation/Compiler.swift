@@ -24,21 +24,9 @@ package final class Compiler: @unchecked Sendable {
       self.cacheMaxBytes = cacheMaxBytes
     }
 
-    /// Parses `OP2_CACHE_MAX_BYTES`: a byte count, optionally with a `K`, `M` or `G` suffix
-    /// (powers of 1024); `nil` when unset.
-    /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` otherwise.
+    /// Parses `OP2_CACHE_MAX_BYTES` (see ``Setting/byteCount(_:_:)``); `nil` when unset.
     package static func cacheMaxBytes(fromEnvironment value: String?) throws(OP2Error) -> Int? {
-      guard let value, !value.isEmpty else { return nil }
-      var digits = Substring(value.trimmingCharacters(in: .whitespaces))
-      var scale = 1
-      if let last = digits.last?.uppercased(), let s = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30][last] {
-        scale = s
-        digits = digits.dropLast()
-      }
-      guard let n = Int(digits), n > 0, n <= Int.max / scale else {
-        throw .invalidConfiguration(variable: "OP2_CACHE_MAX_BYTES", value: value, expected: "a positive byte count, e.g. 1073741824 or 512M")
-      }
-      return n * scale
+      try Setting.byteCount("OP2_CACHE_MAX_BYTES", value)
     }
 
     /// The flags used when `OP2_CFLAGS` is unset (gcc and clang understand them all):

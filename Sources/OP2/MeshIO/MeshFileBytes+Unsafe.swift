@@ -15,7 +15,8 @@ import Darwin
 /// (which the kernel zero-fills past the end) or in the anonymous page after it.
 ///
 /// Files that cannot be mapped (pipes, `/proc` files, empty files, file systems without `mmap`)
-/// are read into memory instead, as the whole-file reader always did.
+/// are read into memory instead, up to ``streamLimit`` bytes: `/dev/zero` or an endless pipe is
+/// an error, not a process that grows until memory runs out. A directory is an error too.
 ///
 /// The mapping is private and read-only, so nothing this process does changes the file; a file
 /// that *another* process truncates while it is mapped makes the next access past the new end
@@ -46,15 +47,28 @@ final class MeshFileBytes {
     guard fd >= 0 else { throw OP2Error.fileError(path: path, reason: MeshFileIO.errnoReason()) }
     defer { close(fd) }
     var info = stat()
-    let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+    guard fstat(fd, &info) == 0 else { throw OP2Error.fileError(path: path, reason: MeshFileIO.errnoReason()) }
+    if info.st_mode & S_IFMT == S_IFDIR {
+      throw OP2Error.fileError(path: path, reason: "is a directory, not a mesh file")
+    }
+    let size = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
     if size > 0, let mapping = Self.map(fd, size: size) {
       storage = .mapped(base: mapping.base, length: mapping.length)
       count = size
     } else {
-      let bytes = try MeshFileIO.readNulTerminated(fd: fd, path: path)
+      let bytes = try MeshFileIO.readNulTerminated(fd: fd, path: path, limit: Self.streamLimit)
       storage = .copied(bytes)
       count = bytes.count - 1
     }
+  }
+
+  /// The most bytes read from a file that cannot be mapped (a pipe or device): a quarter of the
+  /// machine's memory, at least 64 MiB. A regular file is mapped, so its size needs no bound.
+  static var streamLimit: Int { max(Int(clamping: SystemMemory.physical / 4), 64 << 20) }
+
+  /// A copy of the file's bytes, without the terminator (for readers that work on arrays).
+  func copyBytes() -> [UInt8] {
+    withBytes { Array($0) }
   }
 
   deinit {

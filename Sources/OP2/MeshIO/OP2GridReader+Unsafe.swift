@@ -17,12 +17,13 @@ enum MeshFileIO {
   /// past the end of the buffer.
   ///
   /// - Throws: ``OP2Error/fileError(path:reason:)`` when the file cannot be read.
-  static func readNulTerminated(fd: Int32, path: String) throws(OP2Error) -> [UInt8] {
+  /// - Throws: also when the file holds more than `limit` bytes, naming the limit.
+  static func readNulTerminated(fd: Int32, path: String, limit: Int = .max) throws(OP2Error) -> [UInt8] {
     var info = stat()
     // st_size is only a hint (pipes report 0, files may grow), so after filling that much the
     // loop below still reads on until EOF. Reading straight into uninitialized array storage
     // avoids zero-filling (and faulting in) the 60 MB twice.
-    let hint = fstat(fd, &info) == 0 ? max(Int(info.st_size), 0) : 0
+    let hint = min(fstat(fd, &info) == 0 ? max(Int(info.st_size), 0) : 0, limit)
     var failure: Int32 = 0
     var bytes = [UInt8](unsafeUninitializedCapacity: hint + 1) { buffer, initialized in
       while initialized < hint {
@@ -39,6 +40,15 @@ enum MeshFileIO {
       if got < 0, errno == EINTR { continue }
       if got < 0 { failure = errno }
       if got <= 0 { break }
+      if let nul = chunk[..<got].firstIndex(of: 0) {
+        // Text mesh files hold no NUL bytes: /dev/zero or a binary stream stops here.
+        throw OP2Error.fileError(path: path, reason: "not a text file: byte \(bytes.count + nul) is NUL")
+      }
+      guard bytes.count + got <= limit else {
+        throw OP2Error.fileError(
+          path: path,
+          reason: "is not a regular file and gives more than \(limit) bytes (the most read from a pipe or device, a quarter of this machine's memory); a mesh file this large must be a regular file")
+      }
       bytes.append(contentsOf: chunk[..<got])
     }
     guard failure == 0 else {
@@ -131,35 +141,13 @@ struct MeshTextBuffer: ~Copyable {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
   }
 
-  /// Writes the buffer to a temporary file next to `path` and renames it over `path`, so
-  /// readers see either the old file or the complete new one, never a partial write.
+  /// Writes the buffer to `path` with ``OutputFile``: atomically, next to the real target of a
+  /// link, keeping the replaced file's permissions.
   ///
-  /// - Throws: ``OP2Error/fileError(path:reason:)`` when the directory is not writable or a
-  ///   write or the rename fails; the temporary file is removed then.
+  /// - Throws: ``OP2Error/fileError(path:reason:)`` when the file cannot be written; an existing
+  ///   file is unchanged then.
   func writeAtomically(to path: String) throws(OP2Error) {
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = "\(directory).\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o666)  // the umask applies
-    guard fd >= 0 else { throw OP2Error.fileError(path: path, reason: MeshFileIO.errnoReason()) }
-    var failure: String?
-    var done = 0
-    while done < count {
-      let wrote = write(fd, storage + done, count - done)
-      if wrote < 0 {
-        if errno == EINTR { continue }
-        failure = MeshFileIO.errnoReason()
-        break
-      }
-      done += wrote
-    }
-    if close(fd) != 0, failure == nil { failure = MeshFileIO.errnoReason() }
-    if failure == nil, rename(temporary, path) != 0 { failure = MeshFileIO.errnoReason() }
-    if let failure {
-      unlink(temporary)
-      throw OP2Error.fileError(path: path, reason: failure)
-    }
+    try OutputFile.write(UnsafeRawBufferPointer(start: storage, count: count), to: path)
   }
 }
 
@@ -261,9 +249,14 @@ extension MeshTextScanner {
             throw error(section.lineExpectation(record), found: tokenText(from: q, end: end))
           }
           guard accepted else {
-            throw error(
-              "\(section.columns[c].expectation) for \(section.recordName(record))",
-              found: tokenText(from: q, end: end))
+            let column = section.columns[c]
+            let found = tokenText(from: q, end: end)
+            if let tooLarge = column.tooLarge,
+              strtol(UnsafeRawPointer(q).assumingMemoryBound(to: CChar.self), nil, 10) > column.high
+            {
+              throw error("\(tooLarge) for \(section.recordName(record))", found: "\(found), which is too large")
+            }
+            throw error("\(column.expectation) for \(section.recordName(record))", found: found)
           }
           p = e
         }
@@ -378,18 +371,36 @@ extension MeshTextScanner {
     line += 1
   }
 
+  /// The most bytes of a line or token a message looks at: a file of one endless line (`/dev/zero`
+  /// mapped, a binary file) must not be copied whole into an error.
+  private static let messageScanLimit = 256
+
   /// The line starting at `start`, trimmed and quoted, for messages.
   private func lineText(from start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> String {
     var stop = start
-    while stop != end, stop.pointee != 10 { stop += 1 }
-    let text = String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self)
-    return Self.quoted(Self.trimmed(text))
+    let limit = start + min(end - start, Self.messageScanLimit)
+    while stop != limit, stop.pointee != 10 { stop += 1 }
+    return Self.quoted(Self.trimmed(Self.printable(UnsafeBufferPointer(start: start, count: stop - start))))
   }
 
   /// The whitespace-delimited token starting at `start`, quoted, for messages.
   private func tokenText(from start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> String {
     var stop = start
-    while stop != end, !Self.isSpace(stop.pointee, orNewline: true) { stop += 1 }
-    return Self.quoted(String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self))
+    let limit = start + min(end - start, Self.messageScanLimit)
+    while stop != limit, !Self.isSpace(stop.pointee, orNewline: true) { stop += 1 }
+    return Self.quoted(Self.printable(UnsafeBufferPointer(start: start, count: stop - start)))
+  }
+
+  /// Bytes as text for a message: control bytes other than tab (a NUL, say) spelled `\u{0}`.
+  private static func printable(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    var text = ""
+    for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+      if scalar.value < 32, scalar != "\t", scalar != "\r" {
+        text += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        text.unicodeScalars.append(scalar)
+      }
+    }
+    return text
   }
 }

@@ -158,7 +158,9 @@ public enum OP2GridReader {
 extension MeshSection {
   /// The first line of `new_grid.dat`: `nnode ncell nedge nbedge`.
   static let op2GridHeader: MeshSection = {
-    let count = MeshColumn(expectation: "a non-negative count", low: 0, high: Int(Int32.max))
+    let count = MeshColumn(
+      expectation: "a non-negative count", low: 0, high: Int(Int32.max),
+      tooLarge: "a count of at most \(Int32.max) (OP2 grids use 32-bit indices)")
     return MeshSection(record: "", contents: "nnode ncell nedge nbedge", columns: [count, count, count, count], groups: [4])
   }()
 
@@ -215,6 +217,9 @@ struct MeshColumn {
   var low: Int
   /// The largest allowed value; below `low` when no value is allowed (an empty target set).
   var high: Int
+  /// Completes "expected …" for an integer above `high`, when that deserves its own message
+  /// (a header count too large to be an index says what the limit is).
+  var tooLarge: String? = nil
 
   /// An index into a set of `count` elements, e.g. `a node index in 0..<5`.
   static func index(_ element: String, count: Int) -> MeshColumn {

@@ -12,7 +12,8 @@ public enum OP2GridWriter {
   ///
   /// The text is built in memory and written to a temporary file in the destination's directory,
   /// which is then renamed over `path`: a reader never sees a half-written grid, and a failed
-  /// write leaves any previous file untouched.
+  /// write leaves any previous file untouched. Links, permissions and special files are handled
+  /// as ``OutputFile`` describes.
   ///
   /// - Parameters:
   ///   - grid: The grid; its arrays must fit its counts.

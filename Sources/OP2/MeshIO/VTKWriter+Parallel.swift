@@ -55,7 +55,7 @@ extension VTKWriter {
       }
       for r in 0..<ranks { text += "    <Piece Source=\"\(xmlEscaped(pieceName(r)))\"/>\n" }
       text += "  </PUnstructuredGrid>\n</VTKFile>\n"
-      do { try DiskCache.writeAtomically(text, to: path) } catch { failure = error }
+      do { try OutputFile.write(text, to: path) } catch { failure = error }
     }
     if let world { try ErrorAgreement.agree(failure, on: world) } else if let failure { throw failure }
   }

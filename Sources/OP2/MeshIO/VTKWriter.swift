@@ -37,6 +37,9 @@ public enum VTKWriter {
 
   /// Writes a `.vtu` file atomically (to a temporary file that is then renamed over `path`).
   ///
+  /// The file is written as ``OutputFile`` describes: through a symbolic link to its target,
+  /// keeping an existing file's permissions; a character device or FIFO is written into.
+  ///
   /// - Parameters:
   ///   - path: The file to create or replace; use the `.vtu` extension.
   ///   - points: Point coordinates, `x, y` per point.

@@ -238,7 +238,7 @@ struct PlanTests {
     #expect(cache.misses == 1 && cache.hits == 15)
   }
 
-  @Test("OP2_BLOCK_SIZE must be a positive integer", arguments: ["0", "-3", "abc", "", " 64", "1.5"])
+  @Test("OP2_BLOCK_SIZE must be a positive integer", arguments: ["0", "-3", "abc", " 64", "1.5"])
   func invalidBlockSize(value: String) {
     #expect(throws: OP2Error.invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: value, expected: "a positive integer")) {
       try Plan.blockSize(fromEnvironment: value)
@@ -250,6 +250,7 @@ struct PlanTests {
     #expect(try Plan.blockSize(fromEnvironment: "256") == 256)
     #expect(try Plan.blockSize(fromEnvironment: "1") == 1)
     #expect(try Plan.blockSize(fromEnvironment: nil) == 4096)
+    #expect(try Plan.blockSize(fromEnvironment: "") == 4096)  // empty is unset, as for every OP2_* variable
   }
 }
 

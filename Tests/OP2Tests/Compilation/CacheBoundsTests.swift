@@ -62,7 +62,7 @@ struct CacheBoundsTests {
   @Test("a cache folder that cannot be created names OP2_CACHE_DIR and the cause")
   func unusableCacheFolder() throws {
     let parent = temporaryDirectory("notadir") + "/file"
-    FileManager.default.createFile(atPath: parent, contents: Data("x".utf8))
+    _ = FileManager.default.createFile(atPath: parent, contents: Data("x".utf8))
     let compiler = Compiler(configuration: .init(command: ["cc"], flags: ["-O1"], cacheDirectory: parent + "/cache"))
     expectError(.cacheDirectoryUnusable(path: parent + "/cache", reason: "cannot create \(parent)/cache: Not a directory"),
                 message: "the compiled-wrapper cache folder \(parent)/cache cannot be used: cannot create \(parent)/cache: Not a directory; set OP2_CACHE_DIR to a writable folder") { () throws(OP2Error) in

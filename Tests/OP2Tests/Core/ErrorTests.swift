@@ -240,16 +240,66 @@ struct ErrorTests {
                 message: "OP2_BACKEND=\"gpu\" is invalid: expected sequential, threaded or opencl") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "gpu"])
     }
-    expectError(.invalidConfiguration(variable: "OP2_LAZY", value: "maybe", expected: "0 or 1"),
-                message: "OP2_LAZY=\"maybe\" is invalid: expected 0 or 1") { () throws(OP2Error) in
+    expectError(.invalidConfiguration(variable: "OP2_LAZY", value: "maybe", expected: "1 or 0 (or true/false, yes/no, on/off)"),
+                message: "OP2_LAZY=\"maybe\" is invalid: expected 1 or 0 (or true/false, yes/no, on/off)") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_LAZY": "maybe"])
     }
-    expectError(.invalidConfiguration(variable: "OP2_FUSION", value: "2", expected: "0 or 1"),
-                message: "OP2_FUSION=\"2\" is invalid: expected 0 or 1") { () throws(OP2Error) in
+    expectError(.invalidConfiguration(variable: "OP2_FUSION", value: "2", expected: "1 or 0 (or true/false, yes/no, on/off)"),
+                message: "OP2_FUSION=\"2\" is invalid: expected 1 or 0 (or true/false, yes/no, on/off)") { () throws(OP2Error) in
       _ = try OP2.Configuration.fromEnvironment(["OP2_FUSION": "2"])
     }
     #expect(try OP2.Configuration.fromEnvironment(["OP2_FUSION": "off"]).fusion == false)
     #expect(try OP2.Configuration.fromEnvironment([:]).fusion == true)
+  }
+
+  @Test("every OP2_* flag accepts the same spellings and rejects the same bad values",
+        arguments: ["OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_PARTITION_REPORT"])
+  func everyFlagParsedAlike(variable: String) throws {
+    let read = { (value: String) throws(OP2Error) -> OP2.Configuration in try OP2.Configuration.fromEnvironment([variable: value]) }
+    for (value, on) in [("1", true), ("yes", true), ("TRUE", true), ("on", true), ("0", false), ("no", false), ("Off", false)] {
+      let c = try read(value)
+      switch variable {
+      case "OP2_LAZY": #expect(c.lazy == on, "\(variable)=\(value)")
+      case "OP2_FUSION": #expect(c.fusion == on, "\(variable)=\(value)")
+      case "OP2_PLAN_CHECK": #expect(c.checkPlans == on, "\(variable)=\(value)")
+      default: break
+      }
+    }
+    for bad in ["maybe", "2", "y e s"] {
+      expectError(.invalidConfiguration(variable: variable, value: bad, expected: "1 or 0 (or true/false, yes/no, on/off)"),
+                  message: "\(variable)=\"\(bad)\" is invalid: expected 1 or 0 (or true/false, yes/no, on/off)") { () throws(OP2Error) in
+        _ = try read(bad)
+      }
+    }
+  }
+
+  @Test("OP2_THREADS is checked even when no backend is set, and an empty variable counts as unset")
+  func threadsCheckedWithoutBackend() throws {
+    expectError(.invalidConfiguration(variable: "OP2_THREADS", value: "abc", expected: "a positive integer"),
+                message: "OP2_THREADS=\"abc\" is invalid: expected a positive integer") { () throws(OP2Error) in
+      _ = try OP2.Configuration.fromEnvironment(["OP2_THREADS": "abc"])
+    }
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_THREADS": "", "OP2_BACKEND": ""]).backend == .sequential)
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_THREADS": "3", "OP2_BACKEND": "threaded"]).backend == .threaded(threads: 3))
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": ""], backend: nil, threads: 2).backend == .threaded(threads: 2))
+  }
+
+  @Test("a bad --backend or --threads from the command line names the flag, not the variable")
+  func commandLineOverridesNamed() throws {
+    expectError(.invalidConfiguration(variable: "--backend", value: "bogus", expected: "sequential, threaded or opencl"),
+                message: "--backend=\"bogus\" is invalid: expected sequential, threaded or opencl") { () throws(OP2Error) in
+      _ = try OP2.Configuration.fromEnvironment([:], backend: "bogus", threads: nil)
+    }
+    expectError(.invalidConfiguration(variable: "--threads", value: "0", expected: "a positive integer"),
+                message: "--threads=\"0\" is invalid: expected a positive integer") { () throws(OP2Error) in
+      _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "threaded"], backend: nil, threads: 0)
+    }
+    // A bad variable the flag does not override is still named as the variable.
+    expectError(.invalidConfiguration(variable: "OP2_BACKEND", value: "gpu", expected: "sequential, threaded or opencl"),
+                message: "OP2_BACKEND=\"gpu\" is invalid: expected sequential, threaded or opencl") { () throws(OP2Error) in
+      _ = try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "gpu"], backend: nil, threads: 2)
+    }
+    #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "gpu"], backend: "sequential", threads: nil).backend == .sequential)
   }
 
   @Test("a rejected loop leaves every Dat as it was, even after valid arguments")
@@ -271,7 +321,7 @@ struct ConfigurationTests {
     #expect(try OP2.Configuration.fromEnvironment([:], backend: nil, threads: 3).backend == .threaded(threads: 3))
     #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: nil, threads: 3).backend == .sequential)
     #expect(try OP2.Configuration.fromEnvironment(["OP2_BACKEND": "sequential"], backend: "threaded", threads: 2).backend == .threaded(threads: 2))
-    #expect(throws: OP2Error.invalidConfiguration(variable: "OP2_BACKEND", value: "cuda", expected: "sequential, threaded or opencl")) {
+    #expect(throws: OP2Error.invalidConfiguration(variable: "--backend", value: "cuda", expected: "sequential, threaded or opencl")) {
       try OP2.Configuration.fromEnvironment([:], backend: "cuda", threads: nil)
     }
   }

@@ -65,6 +65,40 @@ struct OP2GridReaderTests {
     #expect(try OP2GridReader.read(contentsOf: file(containing: text)) == handMadeGrid())
   }
 
+  @Test("/dev/zero and a directory stop at once with a typed error instead of reading until memory runs out")
+  func unboundedInput() {
+    expectError(.fileError(path: "/dev/zero", reason: "not a text file: byte 0 is NUL"),
+                message: "/dev/zero: not a text file: byte 0 is NUL") { () throws(OP2Error) in
+      _ = try OP2GridReader.read(contentsOf: "/dev/zero")
+    }
+    let folder = meshScratchDirectory()
+    expectError(.fileError(path: folder, reason: "is a directory, not a mesh file"),
+                message: "\(folder): is a directory, not a mesh file") { () throws(OP2Error) in
+      _ = try OP2GridReader.read(contentsOf: folder)
+    }
+  }
+
+  @Test("a pipe that gives more than the stream limit is refused, naming the limit")
+  func streamLimit() throws {
+    // An endless pipe of valid-looking text: `yes` never ends, so only the limit stops the read.
+    let fifoDirectory = temporaryDirectory("grid-fifo")
+    defer { try? FileManager.default.removeItem(atPath: fifoDirectory) }
+    let fifo = fifoDirectory + "/grid"
+    #expect(mkfifo(fifo, 0o644) == 0)
+    let writer = Process()
+    writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+    writer.arguments = ["-c", "yes '1 2 3 4' > '\(fifo)' 2>/dev/null"]
+    try writer.run()
+    defer { writer.terminate(); writer.waitUntilExit() }
+    let fd = open(fifo, O_RDONLY)
+    defer { close(fd) }
+    let limit = 1 << 20
+    expectError(.fileError(path: fifo, reason: "is not a regular file and gives more than \(limit) bytes (the most read from a pipe or device, a quarter of this machine's memory); a mesh file this large must be a regular file"),
+                message: "\(fifo): is not a regular file and gives more than \(limit) bytes (the most read from a pipe or device, a quarter of this machine's memory); a mesh file this large must be a regular file") { () throws(OP2Error) in
+      _ = try MeshFileIO.readNulTerminated(fd: fd, path: fifo, limit: limit)
+    }
+  }
+
   @Test("a missing file is a file error")
   func missingFile() {
     let path = meshScratchDirectory() + "/absent.dat"
@@ -114,6 +148,17 @@ struct OP2GridReaderTests {
     Damage(
       label: "a coordinate that is not finite", edit: { $0[1] = "nan 0" }, line: 2,
       expected: "a finite coordinate for node 0", found: "\"nan\""),
+    Damage(
+      label: "a header count of 10^12", edit: { $0[0] = "9 1000000000000 6 8" }, line: 1,
+      expected: "a count of at most 2147483647 (OP2 grids use 32-bit indices) for the header line",
+      found: "\"1000000000000\", which is too large"),
+    Damage(
+      label: "a header count beyond Int64", edit: { $0[0] = "99999999999999999999999 4 6 8" }, line: 1,
+      expected: "a count of at most 2147483647 (OP2 grids use 32-bit indices) for the header line",
+      found: "\"99999999999999999999999\", which is too large"),
+    Damage(
+      label: "a NUL byte and an endless line are quoted briefly", edit: { $0[0] = "9 4\u{0}" + String(repeating: "7", count: 100_000) }, line: 1,
+      expected: "4 integers: nnode ncell nedge nbedge", found: "\"4\\u{0}" + String(repeating: "7", count: 54) + "…\""),
     Damage(
       label: "text after the last record", edit: { $0 += ["", "1 2 3"] }, line: 28,
       expected: "end of file after 8 boundary edges", found: "\"1 2 3\""),
@@ -168,8 +213,9 @@ struct OP2GridWriterTests {
 
   @Test("a grid cannot be written into a folder that does not exist")
   func missingFolder() {
-    let path = meshScratchDirectory() + "/no/such/grid.dat"
-    #expect(throws: OP2Error.fileError(path: path, reason: "No such file or directory")) {
+    let folder = meshScratchDirectory() + "/no/such/"
+    let path = folder + "grid.dat"
+    #expect(throws: OP2Error.fileError(path: path, reason: "output file folder \(folder) does not exist")) {
       try OP2GridWriter.write(handMadeGrid(), to: path)
     }
   }

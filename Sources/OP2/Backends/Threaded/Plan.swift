@@ -193,21 +193,9 @@ package final class Plan: Sendable {
   /// Block size used when `OP2_BLOCK_SIZE` is not set.
   package static let standardBlockSize = 4096  // airfoil on 2 threads: 4096 → 21.7 ms/iteration, 512 → 24.9 (BENCHMARKS.md)
 
-  /// The block size from the environment variable `OP2_BLOCK_SIZE`, or ``standardBlockSize``.
-  ///
-  /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` when the variable is set to
-  ///   anything but a positive integer.
-  package static func defaultBlockSize() throws(OP2Error) -> Int {
-    try blockSize(fromEnvironment: ProcessInfo.processInfo.environment["OP2_BLOCK_SIZE"])
-  }
-
   /// Parses a value of `OP2_BLOCK_SIZE`; `nil` (unset) gives ``standardBlockSize``.
   package static func blockSize(fromEnvironment value: String?) throws(OP2Error) -> Int {
-    guard let value else { return standardBlockSize }
-    guard let size = Int(value), size > 0 else {
-      throw .invalidConfiguration(variable: "OP2_BLOCK_SIZE", value: value, expected: "a positive integer")
-    }
-    return size
+    try Setting.positiveInteger("OP2_BLOCK_SIZE", value) ?? standardBlockSize
   }
 
   // MARK: Construction

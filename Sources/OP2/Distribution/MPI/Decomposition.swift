@@ -137,7 +137,8 @@ package final class Decomposition {
     lap("migrate")
     buildHalos()
     lap("halos")
-    if communicator.rank == 0, ProcessInfo.processInfo.environment["OP2_PARTITION_REPORT"] != nil {
+    // Checked with the other OP2_* variables by OP2.Configuration.fromEnvironment.
+    if communicator.rank == 0, (try? Setting.flag("OP2_PARTITION_REPORT", ProcessInfo.processInfo.environment["OP2_PARTITION_REPORT"])) == true {
       print("OP2.partition on \(ranks) ranks: " + timings.map { "\($0.step) \(String(format: "%.3f", $0.seconds)) s" }.joined(separator: ", "))
     }
   }
