@@ -92,7 +92,7 @@ public enum OP2 {
       return c
     }
 
-    package func blockSize(for loop: String) -> Int { blockSizes[loop] ?? blockSize }
+    package func blockSize(for loop: String) -> Int { blockSizes.isEmpty ? blockSize : blockSizes[loop] ?? blockSize }
   }
 
   /// Counters of the work the library did.

@@ -98,7 +98,11 @@ public final class ParLoop: @unchecked Sendable {
   }
 
   /// Objects the loop reads (READ, RW, INC, MIN, MAX, its run-time Consts) and writes, for the queue.
-  package private(set) lazy var accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) = LoopQueue.accesses(of: self)
+  /// Computed once at initialisation, so that a handle shared between threads only reads it.
+  package let accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier])
+
+  /// How the loop uses each object, for fusion (see ``LoopGroup``).
+  package let objectUses: [LoopGroup.ObjectUse]
 
   package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
     let parameters = try kernel.signature.get()
@@ -140,6 +144,8 @@ public final class ParLoop: @unchecked Sendable {
     self.args = args
     let consts = ConstRegistry.shared.uses(kernel.identifiers)
     self.consts = consts.runtime
+    accesses = LoopQueue.accesses(args: args, consts: consts.runtime)
+    objectUses = LoopGroup.uses(of: args)
     signature = LoopSignature(kernelHash: kernel.codeHash, kernelName: kernel.name,
                               constDeclarations: consts.foldedDeclarations, runtimeConsts: consts.runtime.map(\.descriptor),
                               arguments: descriptors)
@@ -205,9 +211,23 @@ public final class ParLoop: @unchecked Sendable {
 
   /// Each distinct Dat once (read and/or written: ×2 for RW and INC), each distinct map once.
   package static func estimateBytes(_ args: [Arg], set: Set) -> Int {
-    var total = 0
-    var seenData: [ObjectIdentifier: Access] = [:]
-    var seenMaps: [ObjectIdentifier] = []
+    var estimate = TrafficEstimate()
+    estimate.add(args, set: set)
+    return estimate.total
+  }
+}
+
+/// The bytes a run of loops moves at least, argument by argument: each Dat's reach once (twice
+/// for RW and INC, plus the write-back of one first read and later written), each Map once.
+package struct TrafficEstimate {
+  package private(set) var total = 0
+  private var seenData: [ObjectIdentifier: Access] = [:]
+  private var seenMaps: [ObjectIdentifier] = []
+
+  package init() {}
+
+  /// Adds the arguments of a loop over `set`, after those added before.
+  package mutating func add(_ args: [Arg], set: Set) {
     for arg in args where !arg.isGlobal && arg.matrix == nil {
       let id = ObjectIdentifier(arg.data)
       // Indirect data: at most the elements the loop can reach through its map.
@@ -225,6 +245,5 @@ public final class ParLoop: @unchecked Sendable {
         total += map.from.size * map.arity * 4
       }
     }
-    return total
   }
 }

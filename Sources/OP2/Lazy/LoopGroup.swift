@@ -19,24 +19,33 @@
 package struct LoopGroup {
   package private(set) var loops: [ParLoop]
   package private(set) var wrappers: [CompiledWrapper]
-  /// How the loops so far use each object.
-  private var uses: [ObjectIdentifier: Use]
+  /// How the loops so far use each object (a handful per group: a linear search beats hashing).
+  private var uses: [ObjectUse]
 
-  /// How a group of loops uses one object.
-  private struct Use {
+  /// How a loop or a group of loops uses one object.
+  package struct ObjectUse {
+    var object: ObjectIdentifier
     var writes = false
     var indirect = false
     var global = false
 
-    mutating func add(_ arg: Arg) {
-      formUnion(Use(writes: arg.access.writes, indirect: arg.map != nil || arg.matrix != nil, global: arg.isGlobal))
-    }
-
-    mutating func formUnion(_ other: Use) {
+    mutating func formUnion(_ other: ObjectUse) {
       writes = writes || other.writes
       indirect = indirect || other.indirect
       global = global || other.global
     }
+  }
+
+  /// How `args` use each object they name, one entry per object in order of first use.
+  package static func uses(of args: [Arg]) -> [ObjectUse] {
+    var uses: [ObjectUse] = []
+    uses.reserveCapacity(args.count)
+    for arg in args {
+      let use = ObjectUse(object: ObjectIdentifier(arg.data), writes: arg.access.writes,
+                          indirect: arg.map != nil || arg.matrix != nil, global: arg.isGlobal)
+      if let i = uses.firstIndex(where: { $0.object == use.object }) { uses[i].formUnion(use) } else { uses.append(use) }
+    }
+    return uses
   }
 
   /// A group of one loop, with the block size of the runtime that runs it.
@@ -44,7 +53,7 @@ package struct LoopGroup {
     loops = [loop]
     wrappers = [wrapper]
     self.blockSize = blockSize
-    uses = Self.uses(of: loop)
+    uses = loop.objectUses
   }
 
   /// The iteration set.
@@ -65,33 +74,37 @@ package struct LoopGroup {
   /// Every argument of every loop, in order.
   package var arguments: [Arg] { loops.flatMap(\.args) }
   /// Bytes the group moves at least: shared data counts once.
-  package var bytesMoved: Int { loops.count == 1 ? loops[0].bytesMoved : ParLoop.estimateBytes(arguments, set: set) }
+  package var bytesMoved: Int { traffic?.total ?? loops[0].bytesMoved }
+  /// The fused loops' traffic, accumulated as they join (nil for a group of one).
+  private var traffic: TrafficEstimate?
 
   /// Adds `loop` to the group if it may run fused with the loops already in it (see the type's
   /// documentation); returns whether it did.
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) -> Bool {
     guard loop.set === set, blockSize == self.blockSize,
           !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
-    let next = Self.uses(of: loop)
+    let next = loop.objectUses
     var sharesDirectData = false
-    for (id, use) in next {
-      guard let earlier = uses[id] else { continue }
+    for use in next {
+      guard let earlier = uses.first(where: { $0.object == use.object }) else { continue }
       let writes = use.writes || earlier.writes
       let direct = !use.indirect && !earlier.indirect && !use.global && !earlier.global
       if writes && !direct { return false }
       if direct { sharesDirectData = true }
     }
     guard sharesDirectData else { return false }
+    if traffic == nil {
+      var first = TrafficEstimate()
+      first.add(loops[0].args, set: set)
+      traffic = first
+    }
+    traffic!.add(loop.args, set: set)
     loops.append(loop)
     wrappers.append(wrapper)
-    for (id, use) in next { uses[id, default: Use()].formUnion(use) }
+    for use in next {
+      if let i = uses.firstIndex(where: { $0.object == use.object }) { uses[i].formUnion(use) } else { uses.append(use) }
+    }
     return true
-  }
-
-  private static func uses(of loop: ParLoop) -> [ObjectIdentifier: Use] {
-    var uses: [ObjectIdentifier: Use] = [:]
-    for arg in loop.args { uses[ObjectIdentifier(arg.data), default: Use()].add(arg) }
-    return uses
   }
 
   /// Calls `body` with consecutive sub-ranges of `range` of at most `tile` elements.

@@ -34,15 +34,15 @@ package struct LoopQueue {
   package var count: Int { entries.count }
 
   /// The objects `loop` reads (READ, RW, INC, MIN, MAX, and its run-time Consts) and writes.
-  package static func accesses(of loop: ParLoop) -> (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) {
+  package static func accesses(args: [Arg], consts: [any _ConstValue]) -> (reads: [ObjectIdentifier], writes: [ObjectIdentifier]) {
     var reads: [ObjectIdentifier] = []
     var writes: [ObjectIdentifier] = []
-    for arg in loop.args {
+    for arg in args {
       let id = ObjectIdentifier(arg.data)
       if arg.access.reads || arg.access == .min || arg.access == .max { reads.append(id) }
       if arg.access.writes { writes.append(id) }
     }
-    for const in loop.consts { reads.append(ObjectIdentifier(const)) }
+    for const in consts { reads.append(ObjectIdentifier(const)) }
     return (reads, writes)
   }
 
@@ -87,6 +87,8 @@ package struct LoopQueue {
   /// Every item recorded by `runtime`, and what they depend on.
   package mutating func takeItems(ownedBy runtime: Runtime) -> [Work] {
     let id = ObjectIdentifier(runtime)
+    // Everything queued is the runtime's (the usual case): no dependency analysis needed.
+    if owned.count == 1, owned[id] != nil { return takeAll() }
     return take(mustFinishWrites: [], mustFinishAccesses: []) { $0.owner == id }
   }
 
