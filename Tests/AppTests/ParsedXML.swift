@@ -45,16 +45,4 @@ final class ParsedXML: NSObject, XMLParserDelegate {
   func all(_ name: String, class className: String? = nil) -> [Element] {
     elements.filter { $0.name == name && (className == nil || $0.attributes["class"] == className) }
   }
-
-  /// Indices of the elements directly inside the element at `index`.
-  func children(of index: Int) -> [Element] {
-    // The next elements whose path is one longer and that follow before a sibling of `index`.
-    let depth = elements[index].path.count
-    var result: [Element] = []
-    for e in elements[(index + 1)...] {
-      if e.path.count <= depth { break }
-      if e.path.count == depth + 1 { result.append(e) }
-    }
-    return result
-  }
 }

@@ -92,6 +92,31 @@ struct TimingExportTests {
     #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == TimingReport.csvColumns.joined(separator: ",") + "\n")
   }
 
+  @Test("on OpenCL the JSON holds the device and each object's transfers",
+        .enabled(if: OpenCLExecutor.isAvailable, "no OpenCL platform"))
+  func openCLTransfers() throws {
+    try OP2.withConfiguration(.testing(.opencl())) {
+      let s = Set(size: 1000, name: "s")
+      let u = try Dat<Double>(s ** 2, values: (0..<2000).map(Double.init), name: "u")
+      let step = Kernel(code: "void step(double *u) { u[0] += 1; }", name: "step")
+      for _ in 0..<3 { try parLoop(step, over: s, u(.rw)) }
+      _ = u.data  // runs the loops: u goes up once and comes back once, 1000 × 2 × 8 bytes each way
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(OP2.timingReport().json().utf8)) as? [String: Any])
+      #expect(object["device"] is String)
+      let transfers = try #require(object["transfers"] as? [[String: Any]])
+      let entry = try #require(transfers.first { $0["kind"] as? String == "Dat" && $0["name"] as? String == "u" })
+      #expect(entry["uploads"] as? Int == 1 && entry["uploadBytes"] as? Int == 16000)
+      #expect(entry["downloads"] as? Int == 1 && entry["downloadBytes"] as? Int == 16000)
+      let loops = try #require(object["loops"] as? [[String: Any]])
+      // Three calls of step, whether run one by one or fused as "step×3" (count 1, three loops).
+      let calls = loops.reduce(0) { total, loop in
+        let name = loop["name"] as? String ?? "", count = loop["count"] as? Int ?? 0
+        return total + count * (name.split(separator: "×").dropFirst().first.flatMap { Int($0) } ?? 1)
+      }
+      #expect(calls == 3, "\(loops)")
+    }
+  }
+
   @Test("a fused group's compile time is the sum of its distinct kernels'")
   func fusedCompileTime() {
     var timings = LoopTimings()
