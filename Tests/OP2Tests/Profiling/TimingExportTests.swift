@@ -140,6 +140,8 @@ struct TimingExportTests {
     try "x".write(toFile: dir + "/file", atomically: false, encoding: .utf8)
     expectError(.fileError(path: dir + "/file", reason: "exists and is not a directory"),
                 message: "\(dir)/file: exists and is not a directory") { () throws(OP2Error) in try OutputFile.createDirectory(dir + "/file") }
+    expectError(.fileError(path: dir + "/file/sub", reason: "\(dir)/file is not a directory"),
+                message: "\(dir)/file/sub: \(dir)/file is not a directory") { () throws(OP2Error) in try OutputFile.createDirectory(dir + "/file/sub") }
     #expect(OutputFile.file(named: "rms.svg", in: "plots/") == "plots/rms.svg")
     #expect(OutputFile.file(named: "rms.svg", in: "plots") == "plots/rms.svg")
   }
