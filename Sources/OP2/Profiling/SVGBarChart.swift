@@ -14,7 +14,9 @@ import Foundation
 public struct SVGBarChart: Sendable, Equatable {
   /// One bar.
   public struct Bar: Sendable, Equatable {
+    /// The name written beside the bar, and its `data-label` attribute.
     public var label: String
+    /// The bar's length in axis units: finite and not negative.
     public var value: Double
 
     /// A bar of length `value`, named `label`.
@@ -24,9 +26,11 @@ public struct SVGBarChart: Sendable, Equatable {
     }
   }
 
+  /// The heading, also the document's `<title>`.
   public var title: String
   /// The quantity along the bars, with its unit (`"seconds"`).
   public var valueLabel: String
+  /// The bars, top to bottom.
   public var bars: [Bar]
   /// The picture's width in pixels; the height follows from the number of bars.
   public var width = 720

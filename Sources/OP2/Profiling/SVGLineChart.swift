@@ -28,7 +28,9 @@ public struct SVGLineChart: Sendable, Equatable {
 
   /// One data point.
   public struct Point: Sendable, Equatable {
+    /// The position along the horizontal axis.
     public var x: Double
+    /// The position along the vertical axis.
     public var y: Double
 
     /// A point at (`x`, `y`).
@@ -40,7 +42,9 @@ public struct SVGLineChart: Sendable, Equatable {
 
   /// A named sequence of points, joined in the order given.
   public struct Series: Sendable, Equatable {
+    /// The series' name: its `data-name` attribute, and its legend entry.
     public var name: String
+    /// The points, joined by straight segments in this order.
     public var points: [Point]
 
     /// A series called `name` (shown in the legend when the chart has several).
@@ -50,11 +54,17 @@ public struct SVGLineChart: Sendable, Equatable {
     }
   }
 
+  /// The heading, also the document's `<title>`.
   public var title: String
+  /// The horizontal axis' name; "(log scale)" is added on a logarithmic axis.
   public var xLabel: String
+  /// The vertical axis' name; "(log scale)" is added on a logarithmic axis.
   public var yLabel: String
+  /// How x values are placed.
   public var xScale: Scale
+  /// How y values are placed.
   public var yScale: Scale
+  /// The data, drawn in order with successive colours.
   public var series: [Series]
   /// The picture's size in pixels.
   public var width = 640
