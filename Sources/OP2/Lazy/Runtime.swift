@@ -25,6 +25,9 @@ package final class Runtime: @unchecked Sendable {
 
   package static let shared: Runtime = {
     let env = ProcessInfo.processInfo.environment
+    if let warning = Setting.misspellingWarning(for: env) {
+      FileHandle.standardError.write(Data((warning + "\n").utf8))
+    }
     do throws(OP2Error) {
       return Runtime(configuration: try OP2.Configuration.fromEnvironment(env))
     } catch {

@@ -55,5 +55,47 @@ package enum Setting {
     return n * scale
   }
 
+  /// Every `OP2_*` variable swift-op2 reads (`OP2_GRID` is the tests' and benchmarks' grid).
+  package static let knownVariables: Swift.Set<String> = [
+    "OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE",
+    "OP2_CC", "OP2_CFLAGS", "OP2_CACHE_DIR", "OP2_CACHE_MAX_BYTES", "OP2_PARTITION_REPORT",
+    "OP2_OPENCL_PLATFORM", "OP2_OPENCL_DEVICE", "OP2_OPENCL_BLOCK_SIZE", "OP2_GRID",
+  ]
+
+  /// `OP2_*` variables in `env` that are not swift-op2's but differ from one of its names by one
+  /// letter (two, for names of six letters or more after `OP2_`) — likely typos (`OP2_THREAD`),
+  /// each with the name it resembles. Other
+  /// `OP2_*` names (OP2-Common's `OP2_INSTALL_PATH`, `OP2_COMPILER`) are not ours to judge.
+  package static func misspelledVariables(in env: [String: String]) -> [(name: String, meant: String)] {
+    env.keys.sorted().compactMap { name -> (String, String)? in
+      guard name.hasPrefix("OP2_"), !knownVariables.contains(name) else { return nil }
+      let scored = knownVariables.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= ($0.0.utf8.count - 4 >= 6 ? 2 : 1) }
+      guard let best = scored.min(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }) else { return nil }
+      return (name, best.0)
+    }
+  }
+
+  /// The warning printed once per process for ``misspelledVariables(in:)``, or nil.
+  package static func misspellingWarning(for env: [String: String]) -> String? {
+    let found = misspelledVariables(in: env)
+    guard !found.isEmpty else { return nil }
+    return found.map { "swift-op2: warning: ignoring the environment variable \($0.name); did you mean \($0.meant)?" }
+      .joined(separator: "\n")
+  }
+
+  /// Levenshtein distance of two ASCII-ish names.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8), b = Array(b.utf8)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + Array(repeating: 0, count: b.count)
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+  }
+
   private static func normalized(_ value: String) -> String { value.lowercased() }
 }

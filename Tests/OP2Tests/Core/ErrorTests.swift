@@ -315,6 +315,21 @@ struct ErrorTests {
 
 @Suite("Configuration from the environment")
 struct ConfigurationTests {
+  @Test("a misspelled OP2_* variable is named with the one it resembles; OP2-Common's variables are not")
+  func misspelledVariables() {
+    let env = ["OP2_THREAD": "4", "OP2_LAZZY": "0", "OP2_BACKED": "threaded", "OP2_THREADS": "2",
+               "OP2_INSTALL_PATH": "/opt/op2", "OP2_COMPILER": "gnu", "PATH": "/bin", "OP2_X": "1"]
+    let found = Setting.misspelledVariables(in: env)
+    #expect(found.map(\.name) == ["OP2_BACKED", "OP2_LAZZY", "OP2_THREAD"])
+    #expect(found.map(\.meant) == ["OP2_BACKEND", "OP2_LAZY", "OP2_THREADS"])
+    #expect(Setting.misspellingWarning(for: ["OP2_FUSOIN": "1"])
+            == "swift-op2: warning: ignoring the environment variable OP2_FUSOIN; did you mean OP2_FUSION?")
+    #expect(Setting.misspellingWarning(for: ["OP2_THREADS": "2", "OP2_INSTALL_PATH": "/opt"]) == nil)
+    #expect(Setting.editDistance("kitten", "sitting") == 3)
+    #expect(Setting.editDistance("", "abc") == 3)
+    #expect(Setting.editDistance("abc", "") == 3)
+  }
+
   @Test("command-line choices override the environment, and --threads alone selects the threaded backend")
   func overrides() throws {
     #expect(try OP2.Configuration.fromEnvironment([:], backend: nil, threads: nil).backend == .sequential)

@@ -181,7 +181,7 @@ struct ParLoopTests {
     }
   }
 
-  @Test("kernels may include system headers and call what they declare", arguments: Backend.available)
+  @Test("kernels may include system headers and call what they declare (on the host backends)", arguments: Backend.hostAvailable)
   func systemHeaders(backend: Backend) throws {
     try OP2.withConfiguration(.testing(backend)) {
       let s = Set(size: 5, name: "s")

@@ -35,3 +35,11 @@ func expectError(_ expected: OP2Error, message: String, _ body: () throws(OP2Err
     #expect(error.description == message, sourceLocation: sourceLocation)
   }
 }
+
+extension Backend {
+  /// The backends that run the C wrappers on the host: kernels there may use the C library
+  /// (device kernels are OpenCL C, without system headers).
+  static var hostAvailable: [Backend] {
+    available.filter { if case .opencl = $0 { return false } else { return true } }
+  }
+}
