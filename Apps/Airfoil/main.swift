@@ -18,6 +18,7 @@ struct Airfoil: ParsableCommand {
         airfoil                                  # small built-in grid, 1000 iterations
         airfoil --cells 720000 --iterations 200
         airfoil --grid new_grid.dat --backend threaded --threads 2
+        airfoil --iterations 500 --timings timings.json --plot plots/
         airfoil generate-grid --cells 720000 -o new_grid.dat
       """,
     subcommands: [Run.self, GenerateGrid.self],
@@ -106,6 +107,12 @@ extension Airfoil {
     @Option(help: "Write the final solution (cell data q, pressure, Mach) for ParaView: a .vtu file, or under mpirun a .pvtu file with one piece per rank.")
     var vtk: String?
 
+    @Option(help: "Write the timing report to a file: .json (every column, transfers and totals) or .csv (one row per loop). Under mpirun, rank 0 writes the report gathered over the ranks.")
+    var timings: String?
+
+    @Option(help: "Write SVG charts into this directory (created if missing): airfoil-rms.svg, the rms printed every 100 iterations (and the final one) on a log scale, and airfoil-timings.svg, the seconds per loop.")
+    var plot: String?
+
     @Flag(help: "Print only the rms table (no timings).")
     var quiet = false
 
@@ -132,6 +139,15 @@ extension Airfoil {
       // A typo in the output path must not cost the run: check it first (on rank 0, which
       // writes a .vtu; every rank writes a .pvtu piece beside it).
       if let vtk, OP2.rank == 0 || vtk.hasSuffix(".pvtu") { try OutputFile.checkWritable(vtk) }
+      // --plot first: --timings may name a file in the directory it creates.
+      if let plot, OP2.rank == 0 {
+        try OutputFile.createDirectory(plot)
+        for name in Airfoil.plotFiles { try OutputFile.checkWritable(OutputFile.file(named: name, in: plot)) }
+      }
+      if let timings {
+        _ = try TimingReport.Format(path: timings)
+        if OP2.rank == 0 { try OutputFile.checkWritable(timings) }
+      }
 
       let wall = ContinuousClock.now
       let setup = ContinuousClock.now
@@ -187,15 +203,28 @@ extension Airfoil {
       let failed = OP2.rank == 0 ? !reportVerdict(reference, printed: printed) : false
       if OP2.sumOverRanks(failed ? 1 : 0) > 0 { throw ExitCode(1) }
       if let vtk { try writeVTK(sim, grid: grid, to: vtk) }
+      guard !quiet || timings != nil || plot != nil else { return }
+      let report = OP2.gatheredTimingReport()  // collective: every rank
       if !quiet {
-        let report = OP2.gatheredTimingReport()
         say("\n" + report.description)
         let bytes = Double(sim.bytesPerIterationLowerBound) * Double(iterations)
         say(String(format: "iterations: %.3f s (%.2f ms/iteration); memory-traffic floor %.1f MB/iteration; total wall time %.3f s",
                    runSeconds, runSeconds / Double(max(iterations, 1)) * 1e3, bytes / Double(max(iterations, 1)) / 1e6, seconds(since: wall)))
       }
+      guard OP2.rank == 0 else { return }
+      if let timings {
+        try report.write(to: timings)
+        say("wrote \(timings)")
+      }
+      if let plot {
+        try writePlots(to: plot, rms: printed, report: report)
+        say("wrote \(Airfoil.plotFiles.map { OutputFile.file(named: $0, in: plot) }.joined(separator: " and "))")
+      }
     }
   }
+
+  /// The files `--plot` writes.
+  static let plotFiles = ["airfoil-rms.svg", "airfoil-timings.svg"]
 
   struct GenerateGrid: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -251,6 +280,17 @@ func writeVTK(_ sim: AirfoilSimulation, grid mesh: LoadedGrid, to path: String) 
   let grid = try mesh.wholeGrid()
   try VTKWriter.write(to: path, points: grid.x, cells: grid.cellNodes, nodesPerCell: 4, cellData: fields(q))
   say("wrote \(path)")
+}
+
+/// The `--plot` charts: the rms history (the iterations the app printed, every 100th and the
+/// last; reading the rms every iteration would force the lazy queue each time) on a log scale,
+/// and the seconds per loop from the timing report.
+func writePlots(to directory: String, rms printed: [Int: Double], report: TimingReport) throws {
+  let points = printed.keys.sorted().map { SVGLineChart.Point(x: Double($0), y: printed[$0]!) }
+  let rms = SVGLineChart(title: "airfoil: rms of the update", xLabel: "iteration", yLabel: "rms",
+                         yScale: .logarithmic, series: [.init(name: "rms", points: points)])
+  try rms.write(to: OutputFile.file(named: Airfoil.plotFiles[0], in: directory))
+  try report.timeChart(title: "airfoil: seconds per loop").write(to: OutputFile.file(named: Airfoil.plotFiles[1], in: directory))
 }
 
 /// Prints the verdict of a run: its rms against OP2's for this grid, when the grid is known

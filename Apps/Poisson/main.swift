@@ -19,6 +19,7 @@ struct Poisson: ParsableCommand {
         poisson --n 256
         poisson --n 512 --pc jacobi --vtk u.vtu
         poisson --mesh square.msh --petsc-options "-ksp_monitor"
+        poisson --n 128 --convergence 5 --plot plots/ --timings timings.csv
       """)
 
   // `.unconditional` options take a value that starts with "-" as the value: "--n -5" is told
@@ -58,6 +59,17 @@ struct Poisson: ParsableCommand {
   @Option(parsing: .unconditional, help: "Fail (exit 1) when the L2 error exceeds this value.")
   var maxError: Double?
 
+  @Option(parsing: .unconditional,
+          help: "Convergence study on the built-in mesh: solve on k unit squares, n/2^(k-1), ..., n/2, n cells per side, and print the L2 error against h with the observed order (one process only).",
+          transform: { try wholeNumber($0, option: "--convergence") })
+  var convergence: Int = 1
+
+  @Option(help: "Write the timing report to a file: .json (every column and totals) or .csv (one row per loop). Under mpirun, rank 0 writes the report gathered over the ranks.")
+  var timings: String?
+
+  @Option(help: "Write SVG charts into this directory (created if missing): poisson-timings.svg, the seconds per loop, and with --convergence 2 or more poisson-convergence.svg, the L2 error against h (log-log) beside an h² line.")
+  var plot: String?
+
   func validate() throws {
     if n < 1 { throw ValidationError("--n must be positive, not \(n)") }
     if mesh == nil {
@@ -71,6 +83,13 @@ struct Poisson: ParsableCommand {
       }
     }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if convergence < 1 { throw ValidationError("--convergence must be at least 1, not \(convergence)") }
+    if convergence > 1 {
+      if mesh != nil { throw ValidationError("--convergence refines the built-in unit square: it cannot be used with --mesh") }
+      guard convergence <= 30, n % (1 << (convergence - 1)) == 0 else {
+        throw ValidationError("--convergence \(convergence) halves n \(convergence - 1) times: --n must be a multiple of \(convergence <= 30 ? String(1 << (convergence - 1)) : "2^\(convergence - 1)"), not \(n)")
+      }
+    }
     guard ["automatic", "ptscotch", "metis", "block"].contains(partitioner) else {
       throw ValidationError("--partitioner must be automatic, ptscotch, metis or block")
     }
@@ -79,6 +98,16 @@ struct Poisson: ParsableCommand {
   func run() throws {
     OP2.configure(try OP2.Configuration.fromEnvironment(ProcessInfo.processInfo.environment, backend: backend, threads: threads))
     if let vtk, OP2.rank == 0 { try OutputFile.checkWritable(vtk) }  // before the solve, not after
+    // --plot first: --timings may name a file in the directory it creates.
+    if let plot, OP2.rank == 0 {
+      try OutputFile.createDirectory(plot)
+      for name in plotFiles { try OutputFile.checkWritable(OutputFile.file(named: name, in: plot)) }
+    }
+    if let timings {
+      _ = try TimingReport.Format(path: timings)
+      if OP2.rank == 0 { try OutputFile.checkWritable(timings) }
+    }
+    if convergence > 1, OP2.rankCount > 1 { throw ValidationError("--convergence runs in one process, not under mpirun") }
 
     let start = ContinuousClock.now
     let triangles: TriangleMesh = try mesh.map { TriangleMesh(try GmshReader.read(contentsOf: $0)) } ?? .unitSquare(n: n)
@@ -94,7 +123,22 @@ struct Poisson: ParsableCommand {
       case "block": .block
       default: .automatic
     }
-    let solution = try problem.solve(options: ["ksp_type": ksp, "pc_type": pc, "ksp_rtol": String(rtol)], partitioner: method)
+    let options = ["ksp_type": ksp, "pc_type": pc, "ksp_rtol": String(rtol)]
+    // The study's coarser meshes first (coarsest first); the finest is the solve below.
+    var study: [(n: Int, error: Double)] = []
+    for level in stride(from: convergence - 1, to: 0, by: -1) {
+      let coarse = n >> level
+      study.append((coarse, try PoissonProblem(mesh: .unitSquare(n: coarse)).solve(options: options, partitioner: method).l2Error))
+    }
+    let solution = try problem.solve(options: options, partitioner: method)
+    if convergence > 1 {
+      study.append((n, solution.l2Error))
+      say("convergence study (L2 error against h = 1/n; order log2(e(2h)/e(h))):")
+      for (i, level) in study.enumerated() {
+        let order = i == 0 ? "" : String(format: ", order %.3f", log2(study[i - 1].error / level.error))
+        say(String(format: "  n %6d  h %.6e  L2 error %.6e", level.n, 1 / Double(level.n), level.error) + order)
+      }
+    }
     say("solver: \(solution.kspType) + \(solution.pcType): \(solution.solve.iterations) iterations, "
           + "residual norm \(String(format: "%.3e", solution.solve.residualNorm)) (\(solution.solve.reason))")
     say("L2 error: \(String(format: "%.6e", solution.l2Error))")
@@ -120,6 +164,36 @@ struct Poisson: ParsableCommand {
       say("FAILED: L2 error \(solution.l2Error) exceeds \(maxError)")
       throw ExitCode(1)
     }
+    guard timings != nil || plot != nil else { return }
+    let report = OP2.gatheredTimingReport()  // collective: every rank
+    guard OP2.rank == 0 else { return }
+    if let timings {
+      try report.write(to: timings)
+      say("wrote \(timings)")
+    }
+    if let plot {
+      let timesPath = OutputFile.file(named: plotFiles[0], in: plot)
+      try report.timeChart(title: "poisson: seconds per loop").write(to: timesPath)
+      say("wrote \(timesPath)")
+      if study.count > 1 {
+        let path = OutputFile.file(named: plotFiles[1], in: plot)
+        try convergenceChart(study).write(to: path)
+        say("wrote \(path)")
+      }
+    }
+  }
+
+  /// The files `--plot` writes: the timings, and with `--convergence` 2 or more the study.
+  private var plotFiles: [String] { ["poisson-timings.svg"] + (convergence > 1 ? ["poisson-convergence.svg"] : []) }
+
+  /// The L2 error against h = 1/n on log-log axes, with the line C·h² through the finest point.
+  private func convergenceChart(_ study: [(n: Int, error: Double)]) -> SVGLineChart {
+    let measured = study.map { SVGLineChart.Point(x: 1 / Double($0.n), y: $0.error) }
+    let finest = measured.last!
+    let reference = measured.map { SVGLineChart.Point(x: $0.x, y: finest.y * ($0.x / finest.x) * ($0.x / finest.x)) }
+    return SVGLineChart(title: "poisson: L2 error against h", xLabel: "h", yLabel: "L2 error",
+                        xScale: .logarithmic, yScale: .logarithmic,
+                        series: [.init(name: "L2 error", points: measured), .init(name: "h² (through the finest)", points: reference)])
   }
 
   private func f(_ seconds: Double) -> String { String(format: "%.3f", seconds) }

@@ -131,6 +131,13 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case malformedMeshFile(path: String, line: Int, expected: String, found: String)
   /// A file could not be opened, read or written.
   case fileError(path: String, reason: String)
+  /// An output path's extension names no format the writer knows: `format` is the extension
+  /// found (empty when there is none), `expected` the extensions it writes, such as `[".json",
+  /// ".csv"]`.
+  case unsupportedFileFormat(path: String, format: String, expected: [String])
+  /// A chart cannot draw its data: `reason` names the series or bar and the value, such as a
+  /// value that is not positive on a logarithmic axis.
+  case invalidChartData(chart: String, reason: String)
 
   public var description: String {
     switch self {
@@ -216,6 +223,12 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "\(path):\(line): expected \(expected), found \(found)"
     case let .fileError(path, reason):
       return "\(path): \(reason)"
+    case let .unsupportedFileFormat(path, format, expected):
+      let found = format.isEmpty ? "it has no extension" : "\"\(format)\" is not one of them"
+      let list = expected.count > 1 ? expected.dropLast().joined(separator: ", ") + " or " + expected.last! : expected.joined()
+      return "\(path): the format is chosen by the extension, \(list); \(found)"
+    case let .invalidChartData(chart, reason):
+      return "chart \"\(chart)\": \(reason)"
     }
   }
 

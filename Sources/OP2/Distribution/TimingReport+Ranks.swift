@@ -27,6 +27,7 @@ extension OP2 {
         m.seconds = max(m.seconds, row.seconds)
         m.bytes += row.bytes
         m.planSeconds = max(m.planSeconds, row.planSeconds)
+        m.compileSeconds = max(m.compileSeconds, row.compileSeconds)
         m.colours = max(m.colours, row.colours)
         m.blocks = max(m.blocks, row.blocks)
         m.haloSeconds = max(m.haloSeconds, row.haloSeconds)

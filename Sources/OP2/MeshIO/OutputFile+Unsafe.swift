@@ -47,6 +47,55 @@ public enum OutputFile {
     }
   }
 
+  /// Makes sure `path` is a directory that files can be written into, creating it and any
+  /// missing parents (as `mkdir -p` does) when it does not exist: what a `--plot dir/` option
+  /// needs before a run.
+  ///
+  /// ```swift
+  /// if let plot { try OutputFile.createDirectory(plot) }   // before the solver runs
+  /// ```
+  ///
+  /// A symbolic link to a directory is accepted. Writability is tested as
+  /// ``checkWritable(_:)`` does, by creating and removing an empty temporary file inside.
+  ///
+  /// - Parameter path: The directory as the user gave it (a trailing `/` is fine).
+  /// - Throws: ``OP2Error/fileError(path:reason:)`` when `path` is empty, exists but is not a
+  ///   directory, has a parent that is not one, cannot be created, or does not accept new files.
+  public static func createDirectory(_ path: String) throws(OP2Error) {
+    guard !path.isEmpty else { throw OP2Error.fileError(path: path, reason: "an output directory must not be empty") }
+    let components = path.split(separator: "/")
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for (i, component) in components.enumerated() {
+      prefix += component
+      let last = i == components.count - 1
+      var info = stat()
+      if stat(prefix, &info) == 0 {  // follows links: a link to a directory is one
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+          throw OP2Error.fileError(path: path, reason: last ? "exists and is not a directory" : "\(prefix) is not a directory")
+        }
+      } else if errno == ENOENT {
+        guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {  // the umask applies; EEXIST: another process won
+          throw OP2Error.fileError(path: path, reason: "cannot create the directory \(prefix): \(String(cString: strerror(errno)))")
+        }
+      } else {
+        throw OP2Error.fileError(path: path, reason: "\(prefix) cannot be examined: \(String(cString: strerror(errno)))")
+      }
+      prefix += "/"
+    }
+    let (fd, temporary) = try createTemporary(besides: file(named: ".op2-write-test", in: path), path: path)
+    close(fd)
+    unlink(temporary)
+  }
+
+  /// `name` inside `directory`, with one `/` between them.
+  ///
+  /// ```swift
+  /// OutputFile.file(named: "rms.svg", in: "plots/")   // "plots/rms.svg"
+  /// ```
+  public static func file(named name: String, in directory: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+  }
+
   /// Writes `bytes` to `path` as described in the type's discussion.
   ///
   /// - Throws: ``OP2Error/fileError(path:reason:)`` when the target cannot be replaced or written;

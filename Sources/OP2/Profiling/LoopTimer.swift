@@ -26,7 +26,26 @@ package struct LoopTimings: Sendable {
     entries[i].blocks = max(entries[i].blocks, blocks)
   }
 
-  package mutating func reset() { entries = []; index = [:] }
+  /// Seconds spent obtaining each kernel's wrappers, by kernel name: kept apart from the rows so
+  /// that a loop compiled but never run (or only run fused) adds no row.
+  package private(set) var compileSeconds: [String: Double] = [:]
+
+  package mutating func recordCompile(kernel: String, seconds: Double) {
+    compileSeconds[kernel, default: 0] += seconds
+  }
+
+  /// The rows with their compile times: a row's own kernel's, or — for a fused group named
+  /// `a+b×2+c` (kernel names are C identifiers) — the sum of its distinct kernels'.
+  package var rowsWithCompileTimes: [TimingReport.Row] {
+    entries.map { row in
+      var row = row
+      row.compileSeconds = compileSeconds[row.name]
+        ?? row.name.split(separator: "+").reduce(0) { $0 + (compileSeconds[String($1.prefix { $0 != "×" })] ?? 0) }
+      return row
+    }
+  }
+
+  package mutating func reset() { entries = []; index = [:]; compileSeconds = [:] }
 
   private mutating func slot(_ name: String) -> Int {
     if let i = index[name] { return i }

@@ -19,6 +19,10 @@ public struct TimingReport: Sendable, CustomStringConvertible {
     public var bytes: Int
     /// Seconds spent building execution plans for this loop (threaded backend).
     public var planSeconds: Double
+    /// Seconds spent obtaining this loop's compiled wrappers: generating and compiling them, or
+    /// loading them from the disk cache (0 when every run found them in memory). A fused group's
+    /// row has the sum of its loops'. In a report gathered over ranks, the slowest rank's.
+    public var compileSeconds: Double = 0
     /// Colours of the largest plan built for this loop (0: no plan).
     public var colours: Int
     /// Blocks of the largest plan built for this loop.
