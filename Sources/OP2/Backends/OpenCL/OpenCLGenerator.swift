@@ -176,6 +176,17 @@ package enum OpenCLGenerator {
     for (i, a) in signature.arguments.enumerated() {
       let d = "d\(a.dataAlias)", m = "m\(a.mapAlias)", dim = a.dim
       func row(_ slot: Int) -> String { "(size_t)\(m)[(size_t)n * \(a.arity) + \(slot)] * \(dim)" }
+      /// Stages one map slot's values in the private array `local`: zeroed and added back for INC,
+      /// gathered (and written back for WRITE/RW) otherwise.
+      func stage(_ local: String, row: String) {
+        if a.access == .inc {
+          gather.append("for (int d = 0; d < \(dim); d++) \(local)[d] = 0;")
+          increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row) + d] += \(local)[d];")
+        } else {
+          gather.append("for (int d = 0; d < \(dim); d++) \(local)[d] = \(d)[\(row) + d];")
+          if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row) + d] = \(local)[d];") }
+        }
+      }
       switch a.kind {
       case .global:
         actuals.append(a.access == .read ? "gs\(i)" : "r\(i)")
@@ -186,26 +197,12 @@ package enum OpenCLGenerator {
         actuals.append("a\(i)")
       case .mapSlot:
         declarations.append("\(a.cType) a\(i)[\(dim)];")
-        if a.access == .inc {
-          gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = 0;")
-          increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(a.index)) + d] += a\(i)[d];")
-        } else {
-          gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(d)[\(row(a.index)) + d];")
-          if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(a.index)) + d] = a\(i)[d];") }
-        }
+        stage("a\(i)", row: row(a.index))
         actuals.append("a\(i)")
       case .wholeMap:
         declarations.append("\(a.cType) a\(i)[\(a.arity)][\(dim)];")
         declarations.append("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "a\(i)[\($0)]" }.joined(separator: ", "))};")
-        for k in 0..<a.arity {
-          if a.access == .inc {
-            gather.append("for (int d = 0; d < \(dim); d++) a\(i)[\(k)][d] = 0;")
-            increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(k)) + d] += a\(i)[\(k)][d];")
-          } else {
-            gather.append("for (int d = 0; d < \(dim); d++) a\(i)[\(k)][d] = \(d)[\(row(k)) + d];")
-            if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(k)) + d] = a\(i)[\(k)][d];") }
-          }
-        }
+        for k in 0..<a.arity { stage("a\(i)[\(k)]", row: row(k)) }
         actuals.append("v\(i)")
       case .matrix:
         preconditionFailure("kernel \(signature.kernelName): loops that assemble a Mat run on the host")
