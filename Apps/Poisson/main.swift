@@ -46,7 +46,7 @@ struct Poisson: ParsableCommand {
   @Option(help: "Write the solution and the exact solution to a .vtu file.")
   var vtk: String?
 
-  @Option(help: "Execution backend: sequential or threaded (default: OP2_BACKEND, else sequential); its element kernels do not build for OpenCL (file-scope tables).")
+  @Option(help: "Execution backend: sequential, threaded or opencl (default: OP2_BACKEND, else sequential; Mat assembly runs on the host).")
   var backend: String?
 
   @Option(parsing: .unconditional, help: "Threads for the threaded backend (assembly loops run on one thread: PETSc insertion is not thread-safe).",

@@ -8,7 +8,7 @@ extension PoissonKernels {
       double det = (x[1][0] - x[0][0]) * (x[2][1] - x[0][1]) - (x[2][0] - x[0][0]) * (x[1][1] - x[0][1]);
       double area = 0.5 * fabs(det);
       for (int q = 0; q < 7; q++) {
-        const double *l = poisson_qp[q];
+        double l[3] = {poisson_qp[q][0], poisson_qp[q][1], poisson_qp[q][2]};
         double px = l[0] * x[0][0] + l[1] * x[1][0] + l[2] * x[2][0];
         double py = l[0] * x[0][1] + l[1] * x[1][1] + l[2] * x[2][1];
         double uh = l[0] * u[0][0] + l[1] * u[1][0] + l[2] * u[2][0];

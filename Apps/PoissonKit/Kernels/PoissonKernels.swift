@@ -6,7 +6,9 @@ import OP2
 /// exact for the P1 load with a smooth right-hand side up to O(h⁶) per element, so the measured
 /// L2 error is the discretisation error and not a quadrature artefact.
 public enum PoissonKernels {
-  /// The rule's barycentric points and weights (summing to 1), as C declarations.
+  /// The rule's barycentric points and weights (summing to 1), as C declarations. Kernels index
+  /// them (`poisson_qp[q][i]`) rather than point into them, so that they also build for OpenCL,
+  /// where file-scope tables live in `__constant` memory.
   static let quadrature = """
     static const double poisson_qp[7][3] = {
       {0.333333333333333333, 0.333333333333333333, 0.333333333333333333},

@@ -173,6 +173,35 @@ struct OpenCLTests {
     }
   }
 
+  @Test("file-scope tables move to constant memory; tables inside functions stay")
+  func constantTables() throws {
+    let code = """
+      static const double w[2] = {0.25, 0.75};
+        static const int pairs[2][2] = {{0, 1},
+                                        {1, 0}};
+      void weigh(double *v) {
+        static const double inner = 2;
+        *v = w[0] * inner + w[1] * pairs[1][0];
+      }
+      """
+    let lines = OpenCLGenerator.constantTables(code).split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 7)  // the #line numbering of build logs is kept
+    #expect(lines[0] == "__constant double w[2] = {0.25, 0.75};")
+    #expect(lines[1] == "  __constant int pairs[2][2] = {{0, 1},")
+    #expect(lines[4] == "  static const double inner = 2;")
+    try OP2.withConfiguration(.testing(.opencl())) {
+      let s = Set(size: 3, name: "s")
+      let d = Dat<Double>(s ** 1, name: "d")
+      let k = Kernel(code: """
+        static const double table_w[3] = {0.5, 1.5, 2.5};
+        static const int table_i[2][2] = {{0, 2}, {1, 0}};
+        void use_tables(double *v) { *v = table_w[table_i[0][1]] + table_w[table_i[1][0]]; }
+        """, name: "use_tables")
+      try parLoop(k, over: s, d(.write))
+      #expect(d.data == [4, 4, 4])
+    }
+  }
+
   @Test("a kernel that is C but not OpenCL C fails with the build log at the kernel's own line")
   func buildFailure() throws {
     try OP2.withConfiguration(.testing(.opencl(), cacheDirectory: temporaryDirectory("opencl-build"))) {

@@ -88,7 +88,7 @@ package enum OpenCLGenerator {
       w.line(c.dim == 1 ? "#define \(c.name) (op2c_\(c.name)[0])" : "#define \(c.name) op2c_\(c.name)")
     }
     w.line("#line 1 \"\(signature.kernelName).c\"")
-    w.verbatim(injectConstParameters(kernelCode, function: signature.kernelName, consts: consts))
+    w.verbatim(injectConstParameters(constantTables(kernelCode), function: signature.kernelName, consts: consts))
     w.resetLineDirective(file: "\(signature.kernelName)_opencl.cl")
     for c in consts { w.line("#undef \(c.name)") }
 
@@ -265,6 +265,29 @@ package enum OpenCLGenerator {
     case "int": return minimum ? "INT_MIN" : "INT_MAX"
     default: return minimum ? "LONG_MIN" : "LONG_MAX"
     }
+  }
+
+  /// The user's code with its file-scope tables (`static const double w[7] = {...};`, a line that
+  /// starts outside any braces) in `__constant` memory, where OpenCL C allows program-scope data.
+  /// The kernel reads them by indexing (`w[q]`, `qp[q][i]`); a plain pointer into one
+  /// (`const double *l = qp[q];`) does not build, since it would point at private memory.
+  package static func constantTables(_ code: String) -> String {
+    var depth = 0
+    var lines: [Substring] = []
+    for line in code.split(separator: "\n", omittingEmptySubsequences: false) {
+      var out = line
+      if depth == 0 {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        if trimmed.hasPrefix("static const ") {
+          out = line[..<trimmed.startIndex] + "__constant " + trimmed.dropFirst("static const ".count)
+        }
+      }
+      for c in line.utf8 {
+        if c == UInt8(ascii: "{") { depth += 1 } else if c == UInt8(ascii: "}") { depth = max(depth - 1, 0) }
+      }
+      lines.append(out)
+    }
+    return lines.joined(separator: "\n")
   }
 
   /// The user's code with `__constant T *op2c_<name>` parameters first in every declaration of
