@@ -40,7 +40,7 @@ package enum OpenCLGenerator {
   package enum Schedule: Hashable, Sendable {
     /// One work-item per element, no plan: nothing is written through a map.
     case direct
-    /// On a plan: INC through maps only; increments are applied colour by colour.
+    /// On a plan: INC, MIN or MAX through maps only; the updates are applied colour by colour.
     case colouredIncrements
     /// On a plan: some indirect WRITE or RW; whole elements run colour by colour.
     case colouredElements
@@ -68,7 +68,7 @@ package enum OpenCLGenerator {
   package static func schedule(for args: [LoopSignature.ArgumentDescriptor]) -> Schedule {
     let indirectWrites = args.filter { ($0.kind == .mapSlot || $0.kind == .wholeMap) && $0.access.writes }
     if indirectWrites.isEmpty { return .direct }
-    return indirectWrites.allSatisfy { $0.access == .inc } ? .colouredIncrements : .colouredElements
+    return indirectWrites.allSatisfy { $0.access == .inc || $0.access.isMinMax } ? .colouredIncrements : .colouredElements
   }
 
   package static func generate(signature: LoopSignature, kernelCode: String, consts: [ConstParameter], doublePrecision: Bool) -> Output {
@@ -179,6 +179,11 @@ package enum OpenCLGenerator {
       switch a.kind {
       case .global:
         actuals.append(a.access == .read ? "gs\(i)" : "r\(i)")
+      case .direct where a.access.isMinMax:
+        declarations.append("\(a.cType) a\(i)[\(dim)];")
+        gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(identity(a.cType, a.access));")
+        scatter.append("for (int d = 0; d < \(dim); d++) { \(a.cType) x = \(d)[(size_t)n * \(dim) + d], y = a\(i)[d]; \(d)[(size_t)n * \(dim) + d] = \(combine("x", "y", a.access)); }")
+        actuals.append("a\(i)")
       case .direct:
         declarations.append("\(a.cType) a\(i)[\(dim)];")
         gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(d)[(size_t)n * \(dim) + d];")
@@ -186,9 +191,9 @@ package enum OpenCLGenerator {
         actuals.append("a\(i)")
       case .mapSlot:
         declarations.append("\(a.cType) a\(i)[\(dim)];")
-        if a.access == .inc {
-          gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = 0;")
-          increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(a.index)) + d] += a\(i)[d];")
+        if a.access == .inc || a.access.isMinMax {
+          gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(identity(a.cType, a.access));")
+          increments.append(update(target: "\(d)[\(row(a.index)) + d]", value: "a\(i)[d]", a))
         } else {
           gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(d)[\(row(a.index)) + d];")
           if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(a.index)) + d] = a\(i)[d];") }
@@ -198,9 +203,9 @@ package enum OpenCLGenerator {
         declarations.append("\(a.cType) a\(i)[\(a.arity)][\(dim)];")
         declarations.append("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "a\(i)[\($0)]" }.joined(separator: ", "))};")
         for k in 0..<a.arity {
-          if a.access == .inc {
-            gather.append("for (int d = 0; d < \(dim); d++) a\(i)[\(k)][d] = 0;")
-            increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(k)) + d] += a\(i)[\(k)][d];")
+          if a.access == .inc || a.access.isMinMax {
+            gather.append("for (int d = 0; d < \(dim); d++) a\(i)[\(k)][d] = \(identity(a.cType, a.access));")
+            increments.append(update(target: "\(d)[\(row(k)) + d]", value: "a\(i)[\(k)][d]", a))
           } else {
             gather.append("for (int d = 0; d < \(dim); d++) a\(i)[\(k)][d] = \(d)[\(row(k)) + d];")
             if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row(k)) + d] = a\(i)[\(k)][d];") }
@@ -212,6 +217,13 @@ package enum OpenCLGenerator {
       }
     }
     return (declarations, gather, "\(signature.kernelName)(\(actuals.joined(separator: ", ")));", scatter, increments)
+  }
+
+  /// The loop over `dim` that adds `value` to `target` (INC) or keeps the smaller (MIN) or larger
+  /// (MAX) of the two.
+  private static func update(target: String, value: String, _ a: LoopSignature.ArgumentDescriptor) -> String {
+    if a.access == .inc { return "for (int d = 0; d < \(a.dim); d++) \(target) += \(value);" }
+    return "for (int d = 0; d < \(a.dim); d++) { \(a.cType) x = \(target), y = \(value); \(target) = \(combine("x", "y", a.access)); }"
   }
 
   /// The work-group's tree reduction of `r<i>` into partial `p<i>[group]`.
