@@ -279,6 +279,8 @@ package enum DatAlgebra {
     case inner
     /// `g[0] += x * x`.
     case innerSelf
+    /// `r = 0` (``Dat/zero(subset:)``).
+    case zero
   }
 
   package struct Key: Hashable, Sendable {
@@ -344,6 +346,10 @@ package enum DatAlgebra {
       suffix = "inner_self"
       parameters = "const \(t) *x, \(t) *g"
       body = "g[0] += x[d] * x[d];"
+    case .zero:
+      suffix = "zero"
+      parameters = "\(t) *r"
+      body = "r[d] = 0;"
     }
     let name = "op2_dat_\(suffix)_\(t)_\(key.dim)"
     return Kernel(code: """

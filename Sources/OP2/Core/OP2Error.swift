@@ -71,6 +71,13 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   /// it is combined with: another set or dim, or a Global whose dim is neither 1 nor the Dat's.
   case algebraMismatch(operation: String, operand: String, found: String, expected: String)
 
+  // MARK: Subsets
+
+  /// A ``Subset`` index lies outside its superset (or parent subset) `set` of `size` elements.
+  case subsetIndexOutOfRange(subset: String, index: Int, set: String, size: Int)
+  /// A ``Subset`` cannot be used here: `reason` says why (a distributed superset).
+  case unsupportedOnSubset(subset: String, reason: String)
+
   // MARK: Linear algebra
 
   /// A ``Sparsity`` was given maps that do not fit its DataSets, or no maps at all.
@@ -174,6 +181,10 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "\(Self.render(at)): \(reason)"
     case let .algebraMismatch(operation, operand, found, expected):
       return "Dat algebra \"\(operation)\": \(operand) is \(found); expected \(expected)"
+    case let .subsetIndexOutOfRange(subset, index, set, size):
+      return "Subset \"\(subset)\": index \(index) is outside \(set) (0..<\(size))"
+    case let .unsupportedOnSubset(subset, reason):
+      return "Subset \"\(subset)\": \(reason)"
     case let .invalidSparsity(sparsity, reason):
       return "Sparsity \"\(sparsity)\": \(reason)"
     case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):
