@@ -83,4 +83,17 @@ struct DatMinMaxTests {
       #expect(seen.data == [.infinity, .infinity, .infinity])
     }
   }
+
+  @Test("MIN and MAX through maps are colouring conflicts, as INC is; direct ones are not")
+  func conflicts() throws {
+    let from = Set(size: 4, name: "from"), to = Set(size: 3, name: "to")
+    let map = try Map(from: from, to: to, arity: 2, values: [0, 1, 1, 2, 2, 0, 0, 2], name: "m")
+    let lo = Dat<Double>(to ** 1, name: "lo"), hi = Dat<Int32>(to ** 1, name: "hi"), own = Dat<Double>(from ** 1, name: "own")
+    let whole = Kernel(code: "void whole(double **lo, double *own) { }", name: "whole")
+    let slot = Kernel(code: "void slot(int *hi) { }", name: "slot")
+    let viaMap = ThreadedExecutor.conflicts(of: [try ParLoop(whole, over: from, lo(.min, map), own(.max))])
+    #expect(viaMap.count == 1 && viaMap.first?.mapID == ObjectIdentifier(map) && viaMap.first?.indices == nil)
+    let viaSlot = ThreadedExecutor.conflicts(of: [try ParLoop(slot, over: from, hi(.max, map[1]))])
+    #expect(viaSlot.count == 1 && viaSlot.first?.indices == [1])
+  }
 }
