@@ -305,56 +305,58 @@ package enum DatAlgebra {
   /// Number of cached kernels (for tests).
   package static var cachedKernelCount: Int { cache.withLock { $0.count } }
 
+  /// The kernel's C names start with `__op2_`, which no ``Const`` may (a Const named `alpha` or
+  /// `x` would otherwise be `#define`d into the kernel on OpenCL).
   private static func generate(_ key: Key) -> Kernel {
     let t = key.cType
     let (suffix, parameters, body): (String, String, String)
-    func y(_ broadcast: Bool) -> String { broadcast ? "y[0]" : "y[d]" }
+    func y(_ broadcast: Bool) -> String { broadcast ? "__op2_y[0]" : "__op2_y[__op2_d]" }
     switch key.form {
     case let .binary(op, broadcast):
       suffix = "\(op.word)_\(broadcast ? "s" : "d")"
-      parameters = "\(t) *r, const \(t) *x, const \(t) *y"
-      body = "r[d] = x[d] \(op.symbol) \(y(broadcast));"
+      parameters = "\(t) *__op2_r, const \(t) *__op2_x, const \(t) *__op2_y"
+      body = "__op2_r[__op2_d] = __op2_x[__op2_d] \(op.symbol) \(y(broadcast));"
     case let .update(op, broadcast):
       suffix = "i\(op.word)_\(broadcast ? "s" : "d")"
-      parameters = "\(t) *x, const \(t) *y"
-      body = "x[d] = x[d] \(op.symbol) \(y(broadcast));"
+      parameters = "\(t) *__op2_x, const \(t) *__op2_y"
+      body = "__op2_x[__op2_d] = __op2_x[__op2_d] \(op.symbol) \(y(broadcast));"
     case let .updateSelf(op):
       suffix = "i\(op.word)_self"
-      parameters = "\(t) *x"
-      body = "x[d] = x[d] \(op.symbol) x[d];"
+      parameters = "\(t) *__op2_x"
+      body = "__op2_x[__op2_d] = __op2_x[__op2_d] \(op.symbol) __op2_x[__op2_d];"
     case .negate:
       suffix = "neg"
-      parameters = "\(t) *r, const \(t) *x"
-      body = "r[d] = -x[d];"
+      parameters = "\(t) *__op2_r, const \(t) *__op2_x"
+      body = "__op2_r[__op2_d] = -__op2_x[__op2_d];"
     case .axpy:
       suffix = "axpy"
-      parameters = "\(t) *x, const \(t) *alpha, const \(t) *y"
-      body = "x[d] += alpha[0] * y[d];"
+      parameters = "\(t) *__op2_x, const \(t) *__op2_alpha, const \(t) *__op2_y"
+      body = "__op2_x[__op2_d] += __op2_alpha[0] * __op2_y[__op2_d];"
     case .axpySelf:
       suffix = "axpy_self"
-      parameters = "\(t) *x, const \(t) *alpha"
-      body = "x[d] += alpha[0] * x[d];"
+      parameters = "\(t) *__op2_x, const \(t) *__op2_alpha"
+      body = "__op2_x[__op2_d] += __op2_alpha[0] * __op2_x[__op2_d];"
     case .copy:
       suffix = "copy"
-      parameters = "\(t) *r, const \(t) *x"
-      body = "r[d] = x[d];"
+      parameters = "\(t) *__op2_r, const \(t) *__op2_x"
+      body = "__op2_r[__op2_d] = __op2_x[__op2_d];"
     case .inner:
       suffix = "inner"
-      parameters = "const \(t) *x, const \(t) *y, \(t) *g"
-      body = "g[0] += x[d] * y[d];"
+      parameters = "const \(t) *__op2_x, const \(t) *__op2_y, \(t) *__op2_g"
+      body = "__op2_g[0] += __op2_x[__op2_d] * __op2_y[__op2_d];"
     case .innerSelf:
       suffix = "inner_self"
-      parameters = "const \(t) *x, \(t) *g"
-      body = "g[0] += x[d] * x[d];"
+      parameters = "const \(t) *__op2_x, \(t) *__op2_g"
+      body = "__op2_g[0] += __op2_x[__op2_d] * __op2_x[__op2_d];"
     case .zero:
       suffix = "zero"
-      parameters = "\(t) *r"
-      body = "r[d] = 0;"
+      parameters = "\(t) *__op2_r"
+      body = "__op2_r[__op2_d] = 0;"
     }
     let name = "op2_dat_\(suffix)_\(t)_\(key.dim)"
     return Kernel(code: """
       void \(name)(\(parameters)) {
-        for (int d = 0; d < \(key.dim); d++) \(body)
+        for (int __op2_d = 0; __op2_d < \(key.dim); __op2_d++) \(body)
       }
       """, name: name)
   }

@@ -162,6 +162,20 @@ struct DatAlgebraTests {
     }
   }
 
+  @Test("generated kernels use no name a Const could take (on OpenCL a Const is #defined into the kernel)")
+  func noConstNames() {
+    let forms: [DatAlgebra.Form] = [.binary(.add, broadcast: true), .binary(.divide, broadcast: false), .update(.subtract, broadcast: true),
+                                    .updateSelf(.multiply), .negate, .axpy, .axpySelf, .copy, .inner, .innerSelf, .zero]
+    for form in forms {
+      for cType in ["double", "float", "int", "long"] {
+        let kernel = DatAlgebra.kernel(for: .init(form: form, cType: cType, dim: 3))
+        // Every identifier a Const may be named (valid, not reserved) that the code uses, other than the function and C's own words.
+        let open = kernel.identifiers.filter { CIdentifier.isValid($0) && !CIdentifier.isReserved($0) && $0 != kernel.name && !($0.first?.isNumber ?? false) }
+        #expect(open.isEmpty, "\(kernel.name) uses \(open.sorted())")
+      }
+    }
+  }
+
   @Test("operands on another set or dim are rejected and nothing changes", arguments: Backend.available)
   func mismatches(backend: Backend) throws {
     try OP2.withConfiguration(.testing(backend)) {
