@@ -32,7 +32,7 @@ package enum ChunkPlan {
       case .global:
         if a.access != .read { return nil }
       case .direct:
-        break
+        if a.access.isMinMax { return nil }  // staged through a local the chunk body lacks
       case .matrix:
         return nil  // one insertion call per element: nothing to vectorize
       case .mapSlot, .wholeMap:

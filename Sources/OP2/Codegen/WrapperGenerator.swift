@@ -110,10 +110,21 @@ package enum WrapperGenerator {
       case .global:
         actuals.append(a.access == .read ? "g\(i)" : "g\(i)_l")
       case .direct:
-        actuals.append("\(d) + (size_t)n * \(a.dim)")
+        let target = "\(d) + (size_t)n * \(a.dim)"
+        if a.access.isMinMax {
+          w.line(extremeLocal(a, name: "l\(i)", slots: nil))
+          actuals.append("l\(i)")
+          stageOut.append("{ \(a.cType) *p = \(target); " + combineBack(a, local: "l\(i)") + " }")
+        } else {
+          actuals.append(target)
+        }
       case .mapSlot:
         let target = "\(d) + (size_t)\(m)[(size_t)n * \(a.arity) + \(a.index)] * \(a.dim)"
-        if a.access == .inc {
+        if a.access.isMinMax {
+          w.line(extremeLocal(a, name: "l\(i)", slots: nil))
+          actuals.append("l\(i)")
+          stageOut.append("{ \(a.cType) *p = \(target); " + combineBack(a, local: "l\(i)") + " }")
+        } else if a.access == .inc {
           w.line("\(a.cType) l\(i)[\(a.dim)] = {0};")
           actuals.append("l\(i)")
           stageOut.append("{ \(a.cType) *p = \(target); " + addBack(dim: a.dim, local: "l\(i)") + " }")
@@ -122,7 +133,13 @@ package enum WrapperGenerator {
         }
       case .wholeMap:
         let targets = (0..<a.arity).map { k in "\(d) + (size_t)\(m)[(size_t)n * \(a.arity) + \(k)] * \(a.dim)" }
-        if a.access == .inc {
+        if a.access.isMinMax {
+          w.line(extremeLocal(a, name: "l\(i)", slots: a.arity))
+          w.line("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "l\(i)[\($0)]" }.joined(separator: ", "))};")
+          for (k, t) in targets.enumerated() {
+            stageOut.append("{ \(a.cType) *p = \(t); " + combineBack(a, local: "l\(i)[\(k)]") + " }")
+          }
+        } else if a.access == .inc {
           w.line("\(a.cType) l\(i)[\(a.arity)][\(a.dim)] = {{0}};")
           w.line("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "l\(i)[\($0)]" }.joined(separator: ", "))};")
           for (k, t) in targets.enumerated() {
@@ -205,6 +222,31 @@ package enum WrapperGenerator {
       for (i, a) in selected {
         for k in a.kind == .wholeMap ? Array(0..<a.arity) : [a.index] { w.line(statement(i, a, k)) }
       }
+    }
+  }
+
+  /// A local buffer of a MIN or MAX argument, every value the identity of the reduction (the
+  /// largest value for MIN, the smallest for MAX), so that the kernel's result is combined with
+  /// the target's value rather than replacing it.
+  private static func extremeLocal(_ a: LoopSignature.ArgumentDescriptor, name: String, slots: Int?) -> String {
+    let row = "{" + Array(repeating: reductionIdentity(cType: a.cType, access: a.access), count: a.dim).joined(separator: ", ") + "}"
+    guard let slots else { return "\(a.cType) \(name)[\(a.dim)] = \(row);" }
+    return "\(a.cType) \(name)[\(slots)][\(a.dim)] = {\(Array(repeating: row, count: slots).joined(separator: ", "))};"
+  }
+
+  /// `p[d] = min(p[d], local[d])` (or max) for every component, as ``Global``'s `combine` does.
+  private static func combineBack(_ a: LoopSignature.ArgumentDescriptor, local: String) -> String {
+    let better = a.access == .min ? "<" : ">"
+    return "for (int d = 0; d < \(a.dim); d++) if (\(local)[d] \(better) p[d]) p[d] = \(local)[d];"
+  }
+
+  /// The identity of a MIN or MAX reduction as a C constant of `cType`.
+  package static func reductionIdentity(cType: String, access: Access) -> String {
+    let largest = access == .min
+    switch cType {
+    case "double", "float": return largest ? "INFINITY" : "-INFINITY"
+    case "int": return largest ? "2147483647" : "(-2147483647 - 1)"
+    default: return largest ? "9223372036854775807L" : "(-9223372036854775807L - 1L)"
     }
   }
 

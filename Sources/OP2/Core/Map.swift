@@ -66,6 +66,19 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     DistributedRegistry.shared.register(self)
   }
 
+  /// A map that partitioning never sees, not registered for distribution (a ``Subset``'s maps);
+  /// `entries` must lie in `0..<to.size`.
+  package init(unregisteredFrom from: Set, to: Set, arity: Int, entries: [Int32], name: String) {
+    precondition(entries.count == from.size * arity, "Map \(name): \(entries.count) entries for \(from.size) elements of arity \(arity)")
+    self.from = from
+    self.to = to
+    self.arity = arity
+    self.name = name
+    storage = _UnsafeDatBuffer(byteCount: entries.count * 4)
+    storage.store(entries)
+    self.entries = entries
+  }
+
   /// `values` as 32-bit entries, each checked against `targetSize` (unless nil).
   ///
   /// The generic initializer runs unspecialized when called from another module, which costs a

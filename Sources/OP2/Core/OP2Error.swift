@@ -60,10 +60,23 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case mapToSetMismatch(ArgumentLocation, map: String, mapTo: String, dat: String, datSet: String)
   /// A direct Dat argument is defined on a different set than the loop iterates over.
   case directDatNotOnIterationSet(ArgumentLocation, dat: String, datSet: String, iterationSet: String)
-  /// An access mode that is not allowed for this kind of argument (WRITE/RW on a Global, MIN/MAX on a Dat).
+  /// An access mode that is not allowed for this kind of argument (WRITE or RW on a Global).
   case invalidAccess(ArgumentLocation, access: String, reason: String)
   /// The same argument shape appears twice in a way the generated code cannot express.
   case unsupportedArgument(ArgumentLocation, reason: String)
+
+  // MARK: Dat algebra
+
+  /// An operand of Dat arithmetic (`a + b`, `a.inner(b)`, `a.copy(to: b)`) does not fit the Dat
+  /// it is combined with: another set or dim, or a Global whose dim is neither 1 nor the Dat's.
+  case algebraMismatch(operation: String, operand: String, found: String, expected: String)
+
+  // MARK: Subsets
+
+  /// A ``Subset`` index lies outside its superset (or parent subset) `set` of `size` elements.
+  case subsetIndexOutOfRange(subset: String, index: Int, set: String, size: Int)
+  /// A ``Subset`` cannot be used here: `reason` says why (a distributed superset).
+  case unsupportedOnSubset(subset: String, reason: String)
 
   // MARK: Linear algebra
 
@@ -173,6 +186,12 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "\(Self.render(at)): access \(access) is not allowed: \(reason)"
     case let .unsupportedArgument(at, reason):
       return "\(Self.render(at)): \(reason)"
+    case let .algebraMismatch(operation, operand, found, expected):
+      return "Dat algebra \"\(operation)\": \(operand) is \(found); expected \(expected)"
+    case let .subsetIndexOutOfRange(subset, index, set, size):
+      return "Subset \"\(subset)\": index \(index) is outside \(set) (0..<\(size))"
+    case let .unsupportedOnSubset(subset, reason):
+      return "Subset \"\(subset)\": \(reason)"
     case let .invalidSparsity(sparsity, reason):
       return "Sparsity \"\(sparsity)\": \(reason)"
     case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):

@@ -160,9 +160,6 @@ public final class ParLoop: @unchecked Sendable {
       }
       return
     }
-    guard arg.access != .min, arg.access != .max else {
-      throw .invalidAccess(at, access: arg.access.rawValue, reason: "MIN and MAX reduce into a Global, not a Dat")
-    }
     let datSet = arg.data.set!
     guard let map = arg.map else {
       guard datSet === set else {
@@ -237,7 +234,7 @@ package struct TrafficEstimate {
         // Read before and written now: the write-back is traffic too.
         if previous == .read, arg.access != .read { total += bytes }
       } else {
-        total += arg.access == .rw || arg.access == .inc ? 2 * bytes : bytes
+        total += arg.access == .rw || arg.access == .inc || arg.access.isMinMax ? 2 * bytes : bytes
       }
       seenData[id] = arg.access
       if let map = arg.map, !seenMaps.contains(ObjectIdentifier(map)) {

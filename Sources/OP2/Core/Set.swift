@@ -39,6 +39,13 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
     DistributedRegistry.shared.register(self)
   }
 
+  /// A set that partitioning never sees, not registered for distribution: the iteration set of a
+  /// ``Subset``.
+  package init(unregisteredSize size: Int, name: String) {
+    layout = SetLayout(whole: size)
+    self.name = name
+  }
+
   /// Creates a set, throwing for a negative size.
   ///
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` when `size < 0` or

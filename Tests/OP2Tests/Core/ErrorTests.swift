@@ -147,20 +147,6 @@ struct ErrorTests {
     #expect(g.value == [5])
   }
 
-  @Test("MIN and MAX on a Dat are rejected", arguments: [Access.min, .max])
-  func datMinMax(access: Access) throws {
-    let x = try Dat<Double>(nodes ** 1, values: [1, 2, 3, 4], name: "x")
-    let c2n = try Map(from: cells, to: nodes, arity: 1, values: [0, 1], name: "c2n")
-    let k = Kernel(code: "void k(double *x) { *x = 0; }", name: "k")
-    let at = OP2Error.ArgumentLocation(loop: "k", position: 1, argument: "x via c2n[0]")
-    let reason = "MIN and MAX reduce into a Global, not a Dat"
-    expectError(.invalidAccess(at, access: access.rawValue, reason: reason),
-                message: "parLoop \"k\", argument 1 (x via c2n[0]): access \(access.rawValue) is not allowed: \(reason)") { () throws(OP2Error) in
-      try parLoop(k, over: cells, x(access, c2n[0]))
-    }
-    #expect(x.data == [1, 2, 3, 4])
-  }
-
   @Test("a map index outside the arity is rejected")
   func mapIndexOutOfRange() throws {
     let x = Dat<Double>(nodes ** 1, name: "x")

@@ -40,7 +40,7 @@ package enum OpenCLGenerator {
   package enum Schedule: Hashable, Sendable {
     /// One work-item per element, no plan: nothing is written through a map.
     case direct
-    /// On a plan: INC through maps only; increments are applied colour by colour.
+    /// On a plan: INC, MIN or MAX through maps only; the updates are applied colour by colour.
     case colouredIncrements
     /// On a plan: some indirect WRITE or RW; whole elements run colour by colour.
     case colouredElements
@@ -68,7 +68,7 @@ package enum OpenCLGenerator {
   package static func schedule(for args: [LoopSignature.ArgumentDescriptor]) -> Schedule {
     let indirectWrites = args.filter { ($0.kind == .mapSlot || $0.kind == .wholeMap) && $0.access.writes }
     if indirectWrites.isEmpty { return .direct }
-    return indirectWrites.allSatisfy { $0.access == .inc } ? .colouredIncrements : .colouredElements
+    return indirectWrites.allSatisfy { $0.access == .inc || $0.access.isMinMax } ? .colouredIncrements : .colouredElements
   }
 
   package static func generate(signature: LoopSignature, kernelCode: String, consts: [ConstParameter], doublePrecision: Bool) -> Output {
@@ -176,12 +176,12 @@ package enum OpenCLGenerator {
     for (i, a) in signature.arguments.enumerated() {
       let d = "d\(a.dataAlias)", m = "m\(a.mapAlias)", dim = a.dim
       func row(_ slot: Int) -> String { "(size_t)\(m)[(size_t)n * \(a.arity) + \(slot)] * \(dim)" }
-      /// Stages one map slot's values in the private array `local`: zeroed and added back for INC,
-      /// gathered (and written back for WRITE/RW) otherwise.
+      /// Stages one map slot's values in the private array `local`: set to the identity and
+      /// combined back for INC, MIN and MAX, gathered (and written back for WRITE/RW) otherwise.
       func stage(_ local: String, row: String) {
-        if a.access == .inc {
-          gather.append("for (int d = 0; d < \(dim); d++) \(local)[d] = 0;")
-          increments.append("for (int d = 0; d < \(dim); d++) \(d)[\(row) + d] += \(local)[d];")
+        if a.access == .inc || a.access.isMinMax {
+          gather.append("for (int d = 0; d < \(dim); d++) \(local)[d] = \(identity(a.cType, a.access));")
+          increments.append(update(target: "\(d)[\(row) + d]", value: "\(local)[d]", a))
         } else {
           gather.append("for (int d = 0; d < \(dim); d++) \(local)[d] = \(d)[\(row) + d];")
           if a.access.writes { scatter.append("for (int d = 0; d < \(dim); d++) \(d)[\(row) + d] = \(local)[d];") }
@@ -190,6 +190,11 @@ package enum OpenCLGenerator {
       switch a.kind {
       case .global:
         actuals.append(a.access == .read ? "gs\(i)" : "r\(i)")
+      case .direct where a.access.isMinMax:
+        declarations.append("\(a.cType) a\(i)[\(dim)];")
+        gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(identity(a.cType, a.access));")
+        scatter.append("for (int d = 0; d < \(dim); d++) { \(a.cType) x = \(d)[(size_t)n * \(dim) + d], y = a\(i)[d]; \(d)[(size_t)n * \(dim) + d] = \(combine("x", "y", a.access)); }")
+        actuals.append("a\(i)")
       case .direct:
         declarations.append("\(a.cType) a\(i)[\(dim)];")
         gather.append("for (int d = 0; d < \(dim); d++) a\(i)[d] = \(d)[(size_t)n * \(dim) + d];")
@@ -209,6 +214,13 @@ package enum OpenCLGenerator {
       }
     }
     return (declarations, gather, "\(signature.kernelName)(\(actuals.joined(separator: ", ")));", scatter, increments)
+  }
+
+  /// The loop over `dim` that adds `value` to `target` (INC) or keeps the smaller (MIN) or larger
+  /// (MAX) of the two.
+  private static func update(target: String, value: String, _ a: LoopSignature.ArgumentDescriptor) -> String {
+    if a.access == .inc { return "for (int d = 0; d < \(a.dim); d++) \(target) += \(value);" }
+    return "for (int d = 0; d < \(a.dim); d++) { \(a.cType) x = \(target), y = \(value); \(target) = \(combine("x", "y", a.access)); }"
   }
 
   /// The work-group's tree reduction of `r<i>` into partial `p<i>[group]`.
