@@ -167,19 +167,7 @@ public enum VTKWriter {
     if column > 0 { out.append(byte: 10) }
   }
 
-  /// Escapes the characters that cannot appear inside an XML attribute value.
-  static func xmlEscaped(_ text: String) -> String {
-    var escaped = ""
-    for character in text {
-      switch character {
-      case "&": escaped += "&amp;"
-      case "<": escaped += "&lt;"
-      case ">": escaped += "&gt;"
-      case "\"": escaped += "&quot;"
-      case "'": escaped += "&apos;"
-      default: escaped.append(character)
-      }
-    }
-    return escaped
-  }
+  /// Escapes the characters that cannot appear inside an XML attribute value (the SVG writers'
+  /// escaping).
+  static func xmlEscaped(_ text: String) -> String { SVGText.escape(text) }
 }

@@ -63,7 +63,7 @@ struct SVGAxis {
   }
 }
 
-/// Text helpers for the SVG writers.
+/// Text helpers for the SVG and VTK writers.
 enum SVGText {
   /// `text` with XML's five special characters escaped, for element text and attribute values.
   static func escape(_ text: String) -> String {
