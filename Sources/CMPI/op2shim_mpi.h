@@ -45,16 +45,18 @@ static inline void op2shim_mpi_prefer_isolated_singleton(void) {
   if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK")) setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
 }
 
-/* MPI_Init_thread(MPI_THREAD_SERIALIZED) unless MPI is already initialised; returns an MPI error
- * code. swift-op2 makes MPI calls from one thread at a time (the program's), never from the
- * threads that run wrappers. */
+/* MPI_Init_thread(MPI_THREAD_MULTIPLE) unless MPI is already initialised; returns an MPI error
+ * code. swift-op2 itself makes MPI calls from one thread at a time (the program's), never from the
+ * threads that run wrappers; but Debian's PT-Scotch is built with threads that call MPI
+ * concurrently (its graph folding) without checking the thread level, which under
+ * MPI_THREAD_SERIALIZED crashed inside MPI_Allreduce now and then. */
 static inline int op2shim_mpi_init_if_needed(void) {
   int initialized = 0;
   int rc = MPI_Initialized(&initialized);
   if (rc != MPI_SUCCESS || initialized) return rc;
   op2shim_mpi_prefer_isolated_singleton();
   int provided = 0;
-  return MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided);
+  return MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided);
 }
 
 static inline int op2shim_mpi_is_finalized(void) {

@@ -18,7 +18,7 @@
 
 /* PetscInitialize without arguments (PETSC_OPTIONS and ~/.petscrc are still read), and the
  * return-quietly error handler, so that errors come back as codes. MPI must be running already:
- * the Swift side starts it first (MPI_Init_thread with MPI_THREAD_SERIALIZED), so that PETSc
+ * the Swift side starts it first (MPI_Init_thread with MPI_THREAD_MULTIPLE), so that PETSc
  * neither initialises nor finalises it. */
 static inline PetscErrorCode op2shim_petsc_initialize(void) {
   int initialized = 0;

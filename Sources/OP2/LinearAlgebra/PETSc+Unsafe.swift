@@ -12,7 +12,7 @@ package enum PETSc {
   /// Serialises all PETSc calls. Recursive, so that helpers may nest.
   static let lock = NSRecursiveLock()
 
-  /// MPI first (``MPIEnvironment/initialize()``: `MPI_Init_thread` with `MPI_THREAD_SERIALIZED`
+  /// MPI first (``MPIEnvironment/initialize()``: `MPI_Init_thread` with `MPI_THREAD_MULTIPLE`
   /// unless it is up, and its orderly end at exit), then `PetscInitialize` without arguments and
   /// the quiet error handler, once per process (Swift runs a static's initialiser exactly once,
   /// thread-safely). `PetscFinalize` is registered to run at exit before `MPI_Finalize`.

@@ -97,11 +97,14 @@ enum PTScotch {
     let contextInitialized = SCOTCH_contextInit(context)
     defer { if contextInitialized == 0 { SCOTCH_contextExit(context) } }
     try check(contextInitialized, "SCOTCH_contextInit", communicator)
-    var configured = SCOTCH_contextOptionSetNum(context, SCOTCH_OPTIONNUMDETERMINISTIC, 1)
+    // One thread per rank: ranks already fill the cores, and Scotch's threads call MPI
+    // concurrently (legal only because MPI is started with MPI_THREAD_MULTIPLE).
+    var configured = SCOTCH_contextThreadSpawn(context, 1, nil)
+    if configured == 0 { configured = SCOTCH_contextOptionSetNum(context, SCOTCH_OPTIONNUMDETERMINISTIC, 1) }
     if configured == 0 { configured = SCOTCH_contextOptionSetNum(context, SCOTCH_OPTIONNUMRANDOMFIXEDSEED, 1) }
     if configured == 0 { configured = SCOTCH_contextRandomClone(context) }
     if configured == 0 { SCOTCH_contextRandomSeed(context, seed) }
-    try check(configured, "SCOTCH_contextOptionSetNum/SCOTCH_contextRandomClone", communicator)
+    try check(configured, "SCOTCH_contextThreadSpawn/SCOTCH_contextOptionSetNum/SCOTCH_contextRandomClone", communicator)
     let bound = UnsafeMutablePointer<SCOTCH_Dgraph>.allocate(capacity: 1)
     defer { bound.deallocate() }
     let wasBound = SCOTCH_contextBindDgraph(context, dgraph, bound)
