@@ -17,37 +17,21 @@ func inheritableEnvironment() -> [String: String] {
 /// `--sanitize=address` LeakSanitizer would report them at exit and fail the command, so leak
 /// detection is off in the child.
 func run(_ executable: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
   // This test process may have started MPI (PETSc's tests do, as a singleton), which leaves Open
   // MPI's and PMIx's variables in its environment; a child must start afresh.
-  var environment = inheritableEnvironment()
-  environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
-  process.environment = environment
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  let text = String(decoding: data, as: UTF8.self)
-  #expect(process.terminationStatus == 0, "\(executable) \(arguments) failed:\n\(text)", sourceLocation: sourceLocation)
+  let (status, text) = try launch(executable, arguments, environment: inheritableEnvironment())
+  #expect(status == 0, "\(executable) \(arguments) failed:\n\(text)", sourceLocation: sourceLocation)
   return text
 }
 
-/// Runs a built executable to completion with `extraEnvironment` added (OMPI_*/PMIX_* and the
-/// runtime's OP2_* settings stripped) and returns its exit status and its output, expecting nothing.
-func runStatus(_ executable: String, _ arguments: [String], environment extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+/// Runs `executable` with `environment` (and leak detection off, see ``run(_:_:sourceLocation:)``)
+/// to completion; returns its exit status and its standard output and error together.
+private func launch(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
-  // The settings these tests vary come from `extraEnvironment` only; the compiler and its cache
-  // (OP2_CC, OP2_CFLAGS, OP2_CACHE_DIR) are inherited.
-  let varied: Swift.Set = ["OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE", "OP2_PARTITION_REPORT"]
-  var environment = inheritableEnvironment().filter { !varied.contains($0.key) }
+  var environment = environment
   environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
-  environment.merge(extraEnvironment) { $1 }
   process.environment = environment
   let pipe = Pipe()
   process.standardOutput = pipe
@@ -56,6 +40,17 @@ func runStatus(_ executable: String, _ arguments: [String], environment extraEnv
   let data = pipe.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Runs a built executable to completion with `extraEnvironment` added (OMPI_*/PMIX_* and the
+/// runtime's OP2_* settings stripped) and returns its exit status and its output, expecting nothing.
+func runStatus(_ executable: String, _ arguments: [String], environment extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+  // The settings these tests vary come from `extraEnvironment` only; the compiler and its cache
+  // (OP2_CC, OP2_CFLAGS, OP2_CACHE_DIR) are inherited.
+  let varied: Swift.Set = ["OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE", "OP2_PARTITION_REPORT"]
+  var environment = inheritableEnvironment().filter { !varied.contains($0.key) }
+  environment.merge(extraEnvironment) { $1 }
+  return try launch(executable, arguments, environment: environment)
 }
 
 /// Open MPI's launcher, when installed.
@@ -75,25 +70,17 @@ func builtExecutable(_ name: String) -> String? {
 /// time limit (`timeout`, so that a hang fails instead of stalling the suite); returns its exit
 /// status (124 after the time limit), its output and the seconds it took.
 func runMPI(_ ranks: Int, _ executable: String, _ arguments: [String], seconds: Int) throws -> (status: Int32, output: String, elapsed: Double) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-  process.arguments = ["-k", "10", String(seconds), mpirunPath!, "-n", String(ranks), "--oversubscribe", executable] + arguments
   // This test process may have started MPI itself (PETSc's tests do, as a singleton), which puts
   // Open MPI's and PMIx's variables in its environment; a child mpirun must not inherit them.
   var environment = inheritableEnvironment()
   environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
   environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
   environment["SWIFT_BACKTRACE"] = "enable=no"
-  environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
-  process.environment = environment
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
   let started = Date()
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: data, as: UTF8.self), Date().timeIntervalSince(started))
+  let (status, output) = try launch("/usr/bin/timeout",
+                                    ["-k", "10", String(seconds), mpirunPath!, "-n", String(ranks), "--oversubscribe", executable] + arguments,
+                                    environment: environment)
+  return (status, output, Date().timeIntervalSince(started))
 }
 
 /// The number after `prefix` on the first line that starts with it (`final rms 1.06e-04, …`).
