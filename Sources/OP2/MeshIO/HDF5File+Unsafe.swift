@@ -162,6 +162,12 @@ public final class HDF5File: @unchecked Sendable {
         throw OP2Error.hdf5(path: path, dataset: label,
                             reason: "holds \(storage) bytes of data in a \(fileSize)-byte file, but its shape \(Self.render(dims)) needs \(logical) (truncated file?)")
       }
+      // A compressed dataset may expand, but not beyond what any HDF5 filter achieves (deflate's
+      // limit is about 1032:1): the allocation stays bounded by the file.
+      if filtered != 0, logical / 1_100 > max(storage, 1) {
+        throw OP2Error.hdf5(path: path, dataset: label,
+                            reason: "holds \(storage) compressed bytes for a shape \(Self.render(dims)) of \(logical) bytes: more than any filter expands")
+      }
       var values = [T](repeating: 0, count: wanted.count * width)
       let e = values.withUnsafeMutableBytes { buffer in
         op2shim_h5_read_rows(dataset, memtype, Int32(dims.count), hsize_t(wanted.lowerBound), hsize_t(wanted.count),
@@ -316,16 +322,32 @@ public final class HDF5File: @unchecked Sendable {
   ///   - attributes: Integer attributes to attach (OP2's `dim`, `size`).
   ///   - type: The `type` string attribute, or nil for none.
   /// - Throws: ``OP2Error/valueCountMismatch(object:expected:got:)`` when `values` does not fit;
-  ///   ``OP2Error/hdf5(path:dataset:reason:)`` when HDF5 fails.
+  ///   ``OP2Error/hdf5(path:dataset:reason:)`` when HDF5 fails. In a collective file the ranks
+  ///   agree first (one small allgather), so that every rank throws the same error and none is
+  ///   left inside an HDF5 collective call.
   public func write<T: OP2Scalar>(_ name: String, values: [T], rows: Range<Int>, rowCount: Int, width: Int,
                                   oneDimensional: Bool = false, attributes: [(String, Int)] = [],
                                   type: String? = nil) throws(OP2Error) {
-    guard values.count == rows.count * width else {
-      throw .valueCountMismatch(object: "HDF5 dataset \(Self.label(name)) rows \(rows)", expected: rows.count * width, got: values.count)
+    var problem: OP2Error?
+    if values.count != rows.count * width {
+      problem = .valueCountMismatch(object: "HDF5 dataset \(Self.label(name)) rows \(rows)", expected: rows.count * width, got: values.count)
+    } else if rows.lowerBound < 0 || rows.upperBound > rowCount || width < 0 {
+      problem = .hdf5(path: path, dataset: Self.label(name), reason: "rows \(rows) are outside its \(rowCount) rows")
     }
-    guard rows.lowerBound >= 0, rows.upperBound <= rowCount, width >= 0 else {
-      throw .hdf5(path: path, dataset: Self.label(name), reason: "rows \(rows) are outside its \(rowCount) rows")
+    // In a collective file every rank goes into HDF5's collective calls, or none does.
+    let communicator = isCollective ? MPIEnvironment.world : nil
+    if let communicator { try communicator.agree(problem) } else if let problem { throw problem }
+    do {
+      try writeLocked(name, values: values, rows: rows, rowCount: rowCount, width: width, oneDimensional: oneDimensional,
+                      attributes: attributes, type: type)
+    } catch {
+      problem = error
     }
+    if let communicator { try communicator.agree(problem) } else if let problem { throw problem }
+  }
+
+  private func writeLocked<T: OP2Scalar>(_ name: String, values: [T], rows: Range<Int>, rowCount: Int, width: Int,
+                                         oneDimensional: Bool, attributes: [(String, Int)], type: String?) throws(OP2Error) {
     try HDF5Library.locked { () throws(OP2Error) in
       guard isOpen else { throw OP2Error.hdf5(path: path, dataset: Self.label(name), reason: "the file is closed") }
       let memtype = Self.memoryType(T.self)
