@@ -21,7 +21,7 @@ import Darwin
 ///
 /// Open a file with ``open(_:)`` and read objects with the initializers OP2 spells
 /// `op_decl_set_hdf5`, `op_decl_map_hdf5`, `op_decl_dat_hdf5` and `op_get_const_hdf5`:
-/// ``Set/init(hdf5:name:)``, ``Map/init(from:to:hdf5:name:)``, ``Dat/init(_:hdf5:name:)``,
+/// ``Set/init(hdf5:name:)``, ``Map/init(from:to:hdf5:name:arity:)``, ``Dat/init(_:hdf5:name:)``,
 /// ``Global/init(hdf5:name:)`` and ``Const/init(hdf5:name:foldedAtCompileTime:)``. Write a file
 /// with ``create(_:collective:_:)`` and the `write` methods (OP2's `op_write_hdf5`,
 /// `op_write_const_hdf5`).
@@ -128,6 +128,7 @@ public final class HDF5File: @unchecked Sendable {
   ///
   /// - Parameters:
   ///   - name: The dataset, with or without a leading `/`.
+  ///   - type: The element type to convert to (inferred from the result when omitted).
   ///   - rows: The rows to read; nil reads them all.
   ///   - width: Values per row.
   ///   - rowCount: The number of rows the dataset must have, or nil for any.

@@ -9,7 +9,7 @@
 /// ``write(_:to:extras:)`` writes them when given, so that OP2's `airfoil_hdf5` can read the file.
 ///
 /// Under `mpirun`, ``readBlock(contentsOf:)`` reads only this rank's block of every dataset with
-/// hyperslabs — the same ``OP2GridBlock`` the text reader returns — and ``writeBlock(_:to:)``
+/// hyperslabs — the same ``OP2GridBlock`` the text reader returns — and ``writeBlock(_:to:extras:)``
 /// writes the blocks of every rank into one file with parallel HDF5 (MPI-IO), gathering nothing.
 public enum OP2GridHDF5 {
   /// Extra contents for a grid file: Dats on its sets and constants, in OP2's layout.
