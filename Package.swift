@@ -37,10 +37,14 @@ let package = Package(
     // OpenCL (the opencl backend): the ICD loader and Khronos headers; PoCL runs kernels on the CPU.
     .systemLibrary(name: "COpenCL", path: "Sources/COpenCL",
                    providers: [.apt(["ocl-icd-opencl-dev", "opencl-c-headers", "pocl-opencl-icd"])]),
+    // HDF5 (OP2's mesh files): Debian's parallel build over Open MPI, whose headers live in their
+    // own folder (/usr/include/hdf5/openmpi) beside the serial ones.
+    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-openmpi",
+                   providers: [.apt(["libhdf5-openmpi-dev"])]),
     // The library: data model, code generation, compilation/cache, backends, lazy queue, mesh I/O.
     .target(
       name: "OP2",
-      dependencies: ["CMPI", "CPETSc", "CPTScotch", "CMETIS", "COpenCL"],
+      dependencies: ["CMPI", "CPETSc", "CPTScotch", "CMETIS", "COpenCL", "CHDF5"],
       path: "Sources/OP2",
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("dl")]

@@ -14,6 +14,8 @@ command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)   # the MPI tests and `
 [ -e /usr/include/metis.h ] || need+=(libmetis-dev)
 # Graph partitioning (OP2.partition): PT-Scotch over Open MPI, and METIS (above).
 [ -e /usr/include/scotch/ptscotch.h ] || need+=(libptscotch-dev)
+# HDF5 files (OP2's mesh format): the parallel build over Open MPI (pkg-config hdf5-openmpi).
+pkg-config --exists hdf5-openmpi 2>/dev/null || need+=(libhdf5-openmpi-dev)
 # The opencl backend: the OpenCL ICD loader and headers, and PoCL (OpenCL on the CPU) so that its
 # tests run everywhere; a GPU vendor's driver adds its own platform beside PoCL.
 [ -e /usr/include/CL/cl.h ] || need+=(opencl-c-headers)

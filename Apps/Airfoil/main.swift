@@ -20,6 +20,7 @@ struct Airfoil: ParsableCommand {
         airfoil --grid new_grid.dat --backend threaded --threads 2
         airfoil --iterations 500 --timings timings.json --plot plots/
         airfoil generate-grid --cells 720000 -o new_grid.dat
+        airfoil generate-grid --format hdf5 -o new_grid.h5 && airfoil --grid new_grid.h5
       """,
     subcommands: [Run.self, GenerateGrid.self],
     defaultSubcommand: Run.self)
@@ -33,7 +34,7 @@ struct MeshOptions: ParsableArguments {
           transform: { try wholeNumber($0, option: "--cells") })
   var cells: Int = 19_200
 
-  @Option(help: "Read OP2's new_grid.dat text format instead of generating a grid. Under mpirun each rank parses only its block of the file.")
+  @Option(help: "Read OP2's grid file instead of generating a grid: new_grid.dat (text) or new_grid.h5 (HDF5, told by its signature or a .h5 name). Under mpirun each rank reads only its block of the file.")
   var grid: String?
 
   @Flag(help: "Under mpirun, have every rank read the whole --grid file instead of its block.")
@@ -229,7 +230,7 @@ extension Airfoil {
   struct GenerateGrid: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "generate-grid",
-      abstract: "Write the built-in NACA0012 grid in OP2's new_grid.dat format (for OP2-Common's airfoil).")
+      abstract: "Write the built-in NACA0012 grid in OP2's new_grid.dat or new_grid.h5 format (for OP2-Common's airfoil).")
 
     @Option(parsing: .unconditional, help: "Cells of the grid.", transform: { try wholeNumber($0, option: "--cells") })
     var cells: Int = 720_000
@@ -237,13 +238,35 @@ extension Airfoil {
     @Option(name: .shortAndLong, help: "Output file.")
     var output: String = "new_grid.dat"
 
+    @Option(help: "text (OP2's new_grid.dat) or hdf5 (OP2's new_grid.h5 layout, with the initial flow state and constants OP2's airfoil_hdf5 reads). Default: hdf5 for a .h5 or .hdf5 output, else text.")
+    var format: GridFormat?
+
+    enum GridFormat: String, ExpressibleByArgument, CaseIterable { case text, hdf5 }
+
     func validate() throws { try checkCells(cells) }
 
     func run() throws {
       try OutputFile.checkWritable(output)
       let grid = try AirfoilMesh.generate(cells: cells)
-      try OP2GridWriter.write(grid, to: output)
+      let lower = output.lowercased()
+      let chosen = format ?? (lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") ? .hdf5 : .text)
+      switch chosen {
+      case .text: try OP2GridWriter.write(grid, to: output)
+      case .hdf5: try OP2GridHDF5.write(grid, to: output, extras: Self.airfoilExtras(cells: grid.cellCount))
+      }
       print("wrote \(output): \(grid.nodeCount) nodes, \(grid.cellCount) cells, \(grid.edgeCount) edges, \(grid.bedgeCount) bedges")
+    }
+
+    /// What OP2's convert_mesh adds to the grid: the flow state (p_q and p_qold at the free
+    /// stream, p_res and p_adt zero) and the constants.
+    static func airfoilExtras(cells: Int) -> OP2GridHDF5.Extras {
+      let q = [[Double]](repeating: AirfoilConstants.qinf, count: cells).flatMap { $0 }
+      let c = AirfoilConstants.self
+      return OP2GridHDF5.Extras(
+        cellDats: [("p_q", 4, q), ("p_qold", 4, q), ("p_res", 4, [Double](repeating: 0, count: 4 * cells)),
+                   ("p_adt", 1, [Double](repeating: 0, count: cells))],
+        constants: [("gam", [c.gam]), ("gm1", [c.gm1]), ("cfl", [c.cfl]), ("eps", [c.eps]), ("mach", [c.mach]),
+                    ("alpha", [c.alpha]), ("qinf", c.qinf)])
     }
   }
 }

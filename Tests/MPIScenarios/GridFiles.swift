@@ -12,7 +12,7 @@ extension Scenario {
 }
 
 /// A structured `nx × ny` grid with valid indices and coordinates `(i + 0.1 j, j / 3)`.
-private func structuredGrid(nx: Int, ny: Int) -> OP2Grid {
+func structuredGrid(nx: Int, ny: Int) -> OP2Grid {
   let node = { (i: Int, j: Int) in Int32(i + (nx + 1) * j) }
   let cell = { (i: Int, j: Int) in Int32(i + nx * j) }
   var x: [Double] = []

@@ -144,6 +144,10 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case malformedMeshFile(path: String, line: Int, expected: String, found: String)
   /// A file could not be opened, read or written.
   case fileError(path: String, reason: String)
+  /// An HDF5 file cannot be read or written as OP2's layout: `dataset` names the dataset
+  /// (`/p_x`), or is empty for the file as a whole; `reason` says what is wrong, with HDF5's own
+  /// message folded in.
+  case hdf5(path: String, dataset: String, reason: String)
   /// An output path's extension names no format the writer knows: `format` is the extension
   /// found (empty when there is none), `expected` the extensions it writes, such as `[".json",
   /// ".csv"]`.
@@ -242,6 +246,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "\(path):\(line): expected \(expected), found \(found)"
     case let .fileError(path, reason):
       return "\(path): \(reason)"
+    case let .hdf5(path, dataset, reason):
+      return dataset.isEmpty ? "\(path): HDF5: \(reason)" : "\(path): HDF5 dataset \(dataset): \(reason)"
     case let .unsupportedFileFormat(path, format, expected):
       let found = format.isEmpty ? "it has no extension" : "\"\(format)\" is not one of them"
       let list = expected.count > 1 ? expected.dropLast().joined(separator: ", ") + " or " + expected.last! : expected.joined()

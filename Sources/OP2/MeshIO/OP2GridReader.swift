@@ -1,6 +1,9 @@
 /// Reads OP2's airfoil grid file (`new_grid.dat`): the whole grid (``read(contentsOf:)``), or
 /// one MPI rank's block of it (``readBlock(contentsOf:)``).
 ///
+/// A file in OP2's HDF5 layout (`new_grid.h5`: HDF5's signature, or a `.h5`/`.hdf5` name; see
+/// ``isHDF5(_:)``) is read by ``OP2GridHDF5`` instead, with the same blocks.
+///
 /// The format is plain text, whitespace-separated, one record per line:
 ///
 ///     nnode ncell nedge nbedge
@@ -108,6 +111,7 @@ public enum OP2GridReader {
     guard rankCount >= 1, (0..<rankCount).contains(rank) else {
       throw .invalidRank(operation: "OP2GridReader.readBlock", rank: rank, rankCount: rankCount)
     }
+    if isHDF5(path) { return try OP2GridHDF5.readBlock(contentsOf: path, rank: rank, rankCount: rankCount) }
     var scanner = MeshTextScanner(path: path, file: try MeshFileBytes(contentsOf: path))
 
     let header = try scanner.readIntegerRecords(.op2GridHeader, records: 0..<1)[0]
@@ -138,6 +142,14 @@ public enum OP2GridReader {
       nodeRange: nodes, cellRange: cells, edgeRange: edges, bedgeRange: bedges,
       x: x, cellNodes: cellRows[0], edgeNodes: edgeRows[0], edgeCells: edgeRows[1],
       bedgeNodes: bedgeRows[0], bedgeCells: bedgeRows[1], bound: bedgeRows[2])
+  }
+
+  /// Whether `path` is read as OP2's HDF5 layout (``OP2GridHDF5``) rather than text: it starts
+  /// with HDF5's signature, or its name ends in `.h5`, `.hdf5` or `.he5` (so that a damaged HDF5
+  /// file gets HDF5's error, not a text parser's).
+  public static func isHDF5(_ path: String) -> Bool {
+    let lower = path.lowercased()
+    return HDF5File.isHDF5(path) || [".h5", ".hdf5", ".he5"].contains { lower.hasSuffix($0) }
   }
 
   /// Of the ranks' errors, the one the whole-file reader would throw: an error that is not about

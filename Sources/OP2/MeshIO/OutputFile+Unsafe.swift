@@ -126,6 +126,54 @@ public enum OutputFile {
     if let failure { throw failure }
   }
 
+  /// A temporary file beside an output's real target, for writers that fill a file by name
+  /// (the HDF5 library) rather than from bytes.
+  struct Temporary: Sendable {
+    /// The path as the user gave it (for errors).
+    var path_: String
+    /// The real target (links followed).
+    var target: String
+    /// The temporary file to write, in the target's folder.
+    var path: String
+    /// The replaced file's permission bits, or nil for a new file.
+    var mode: mode_t?
+  }
+
+  /// Creates an empty temporary file beside `path`'s real target, for ``commit(_:)`` to rename
+  /// over it. Only regular files (or new ones) can be replaced this way.
+  ///
+  /// - Throws: ``OP2Error/fileError(path:reason:)`` as ``write(_:to:)`` does, and for a device
+  ///   or FIFO, which a writer that needs a seekable file cannot fill.
+  static func prepareTemporary(for path: String) throws(OP2Error) -> Temporary {
+    let target = try resolve(path)
+    var mode: mode_t?
+    switch try kind(of: target, path: path) {
+    case .special: throw failure(path, target, "is a device or FIFO; this format needs a regular file", 0)
+    case .regular(let m): mode = m
+    case .absent: mode = nil
+    }
+    let (fd, temporary) = try createTemporary(besides: target, path: path)
+    close(fd)
+    return Temporary(path_: path, target: target, path: temporary, mode: mode)
+  }
+
+  /// Gives a filled temporary file the replaced file's permissions and renames it over the
+  /// target; removes it on failure.
+  static func commit(_ temporary: Temporary) throws(OP2Error) {
+    var code: Int32 = 0
+    if let mode = temporary.mode, chmod(temporary.path, mode) != 0 { code = errno }
+    if code == 0, rename(temporary.path, temporary.target) != 0 { code = errno }
+    if code != 0 {
+      unlink(temporary.path)
+      throw failure(temporary.path_, temporary.target, "write failed", code)
+    }
+  }
+
+  /// Removes a temporary file that will not be committed.
+  static func discard(_ temporary: Temporary) {
+    unlink(temporary.path)
+  }
+
   // MARK: Steps
 
   private enum Kind {
