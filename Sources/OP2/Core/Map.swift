@@ -70,7 +70,8 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     storage = _UnsafeDatBuffer(byteCount: converted.count * 4)
     storage.store(converted)
     entries = converted
-    DistributedRegistry.shared.register(self)
+    // Partitioning never sees maps from or to extruded sets (they are not distributed).
+    if !(from is ExtrudedSet || to is ExtrudedSet) { DistributedRegistry.shared.register(self) }
   }
 
   /// Creates a map from the columns of an ``ExtrudedSet`` with per-slot layer offsets, as PyOP2's
