@@ -16,7 +16,7 @@
 ///   ``Map`` from the extruded set with per-slot offsets
 ///   (``Map/init(from:to:arity:values:offset:name:)``), whose row the generated wrapper reads once
 ///   per column. The kernel can receive `k` as a last `int` parameter
-///   (``parLoop(_:over:iterate:passLayer:_:)-(_,ExtrudedSet,_,_,_)``).
+///   (``parLoop(_:over:iterate:passLayer:_:)-(Kernel,ExtrudedSet,IterationRegion,Bool,Arg...)``).
 ///
 /// ```swift
 /// let columns = try ExtrudedSet(triangles, layers: 11)          // 10 prisms per column
@@ -129,7 +129,7 @@ public func parLoop(_ kernel: Kernel, over set: ExtrudedSet, iterate region: Ite
 }
 
 /// Runs `kernel` over an ``ExtrudedSet`` with an array of arguments; see
-/// ``parLoop(_:over:iterate:passLayer:_:)-(_,ExtrudedSet,_,_,_)``.
+/// ``parLoop(_:over:iterate:passLayer:_:)-(Kernel,ExtrudedSet,IterationRegion,Bool,Arg...)``.
 public func parLoop(_ kernel: Kernel, over set: ExtrudedSet, iterate region: IterationRegion = .all,
                     passLayer: Bool = false, _ args: [Arg]) throws(OP2Error) {
   let loop = try ParLoop(kernel: kernel, set: set, args: args, layers: .region(region), passLayer: passLayer)
@@ -148,7 +148,7 @@ public func parLoop(_ kernel: Kernel, over set: Set, iterate region: IterationRe
 
 extension ParLoop {
   /// Validates a loop over an ``ExtrudedSet`` for repeated runs; see
-  /// ``parLoop(_:over:iterate:passLayer:_:)-(_,ExtrudedSet,_,_,_)``.
+  /// ``parLoop(_:over:iterate:passLayer:_:)-(Kernel,ExtrudedSet,IterationRegion,Bool,Arg...)``.
   public convenience init(_ kernel: Kernel, over set: ExtrudedSet, iterate region: IterationRegion = .all,
                           passLayer: Bool = false, _ args: Arg...) throws(OP2Error) {
     try self.init(kernel: kernel, set: set, args: args, layers: .region(region), passLayer: passLayer)

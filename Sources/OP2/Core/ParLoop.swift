@@ -119,7 +119,8 @@ public final class ParLoop: @unchecked Sendable {
     let extrusion = try Self.extrusion(of: set, layers: layers, passLayer: passLayer, kernel: kernel.name)
     let layerParameters = passLayer ? 1 : 0
     guard parameters.parameters.count == args.count + layerParameters else {
-      throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count - layerParameters, arguments: args.count)
+      // The layer counts as one more argument passed.
+      throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count + layerParameters)
     }
     if passLayer, let p = parameters.parameters.last, p.levels != 0 || !(p.baseType == nil || p.baseType == "int") {
       throw .dtypeMismatch(.init(loop: kernel.name, position: args.count + 1, argument: "layer"), kernelType: p.text, dataType: "int (the layer)")

@@ -66,6 +66,13 @@ struct ExtrudedTests {
       try parLoop(Kernel(code: "void k(int *o, int layer) { o[0] = layer; }", name: "k"), over: strip.cells,
                   iterate: .onTop, passLayer: true, named(.write))
       #expect(named.data == [-1, 1, -1, -1, 1, -1])
+      // Handles: validated once, run twice.
+      let twice = try Dat<Int32>(strip.cells ** 1, values: Array(repeating: 0, count: 6), name: "twice")
+      let bottom = try ParLoop(Kernel(code: "void add(int *o, int layer) { o[0] += 1 + layer; }", name: "add"), over: strip.cells,
+                               iterate: .onBottom, passLayer: true, twice(.rw))
+      let every = try ParLoop(Kernel(code: "void inc(int *o) { o[0] += 10; }", name: "inc"), over: strip.cells, twice(.rw))
+      for _ in 0..<2 { try bottom(); try every() }
+      #expect(twice.data == [22, 20, 0, 22, 20, 0])
     }
   }
 
@@ -245,7 +252,7 @@ struct ExtrudedTests {
       _ = try ParLoop(kernel: k, set: base, args: [x(.write)], passLayer: true)
     }
     let c = Dat<Double>(strip.cells ** 1, name: "c")
-    #expect(throws: OP2Error.argumentCountMismatch(loop: "k", kernelParameters: 0, arguments: 1)) {
+    #expect(throws: OP2Error.argumentCountMismatch(loop: "k", kernelParameters: 1, arguments: 2)) {
       try parLoop(k, over: strip.cells, passLayer: true, c(.write))
     }
     let badLayer = Kernel(code: "void bad(double *x, double layer) { x[0] = layer; }", name: "bad")
