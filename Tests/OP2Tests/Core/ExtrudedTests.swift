@@ -226,6 +226,24 @@ struct ExtrudedTests {
             != WrapperGenerator.generate(signature: top.signature, kernelCode: k.code).functionName)
   }
 
+  @Test("plain loops keep their wrappers: no extrusion code, named by the hash used before extrusion existed")
+  func plainLoopsUnchanged() throws {
+    let s = Set(size: 4, name: "s"), t = Set(size: 3, name: "t")
+    let m = try Map(from: s, to: t, arity: 2, values: [0, 1, 1, 2, 2, 0, 0, 2], name: "m")
+    let x = Dat<Double>(t ** 1, name: "x"), y = Dat<Double>(s ** 1, name: "y")
+    let k = Kernel(code: "void k(double **x, const double *y) { x[0][0] += y[0]; x[1][0] += y[0]; }", name: "k")
+    let loop = try ParLoop(kernel: k, set: s, args: [x(.inc, m), y(.read)])
+    #expect(loop.signature.extrusion == nil && loop.extrusionBlock == nil)
+    for chunked in [true, false] {
+      let out = WrapperGenerator.generate(signature: loop.signature, kernelCode: k.code, chunked: chunked)
+      let chunk = chunked ? ChunkPlan.width(for: loop.signature.arguments) : nil
+      #expect(chunked == (chunk != nil))
+      let name = "\(loop.signature.kernelHash)|\(loop.signature.arguments)\(chunk == nil ? "|plain" : "")"
+      #expect(out.functionName == "wrap_" + String(StableHash.hex(of: name).prefix(16)))
+      #expect(!out.source.contains("op2_"))
+    }
+  }
+
   @Test("misuse throws typed errors and changes nothing")
   func errors() throws {
     let base = Set(size: 2, name: "base")
