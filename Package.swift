@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "airfoil", targets: ["airfoil"]),
     .executable(name: "op2-bench", targets: ["op2-bench"]),
     .executable(name: "poisson", targets: ["poisson"]),
+    .executable(name: "extruded-poisson", targets: ["extruded-poisson"]),
     .executable(name: "op2-cache", targets: ["op2-cache"]),
   ],
   dependencies: [
@@ -79,6 +80,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Apps/Poisson",
+      swiftSettings: swiftSettings
+    ),
+    // The extruded-mesh demo: P1 prisms on the unit cube (ExtrudedSet), over OP2's public API.
+    .executableTarget(
+      name: "extruded-poisson",
+      dependencies: [
+        "PoissonKit", "OP2",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Apps/ExtrudedPoisson",
       swiftSettings: swiftSettings
     ),
     // Inspects and prunes the disk cache of compiled wrappers.

@@ -4,6 +4,23 @@ import OP2
 extension Scenario {
   /// Bad input to partitioning gives the same typed error on every rank and changes nothing.
   static let errors: [Scenario] = [
+    Scenario("error-extruded-set-of-distributed-base") {
+      // Extruded sets are not distributed yet: extruding a partitioned set throws on every rank.
+      let nodes = Set(size: 8, name: "nodes"), cells = Set(size: 7, name: "cells")
+      let map = try Map(from: cells, to: nodes, arity: 2, values: (0..<7).flatMap { [$0, $0 + 1] }, name: "c2n")
+      let before = try ExtrudedSet(cells, layers: 3, name: "columns_before")
+      let column = try Map(from: before, to: before, arity: 1, values: Array(0..<7).map { 3 * $0 }, offset: [1], name: "column")
+      try OP2.partition(primary: cells, map: map, method: .block)
+      try expectError(.unsupportedOnExtrudedSet(set: "cells_extruded", reason: "its base cells is distributed over MPI ranks; extruded sets of distributed sets are not supported yet")) {
+        _ = try ExtrudedSet(cells, layers: 3)
+      }
+      let k = Kernel(code: "void k(double **x) { x[0][0] += 1; }", name: "k")
+      let x = Dat<Double>(before ** 1, name: "x")
+      try expectError(.unsupportedOnExtrudedSet(set: "columns_before", reason: "parLoop \"k\": its base cells is distributed over MPI ranks; extruded loops over distributed sets are not supported yet")) {
+        try parLoop(k, over: before, x(.inc, column))
+      }
+      try expect(x.data.allSatisfy { $0 == 0 }, "a rejected extruded loop changed a Dat")
+    },
     Scenario("error-partition-array-length") {
       let nodes = Set(size: 8, name: "nodes"), cells = Set(size: 7, name: "cells")
       let map = try Map(from: cells, to: nodes, arity: 2, values: (0..<7).flatMap { [$0, $0 + 1] }, name: "c2n")

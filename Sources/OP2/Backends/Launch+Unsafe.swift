@@ -12,8 +12,10 @@ package final class LaunchArguments: @unchecked Sendable {
 
   package init(_ loop: ParLoop) {
     self.loop = loop
-    count = loop.args.count * 2
+    // A loop over an extruded set passes its extrusion block as one more pointer.
+    count = loop.args.count * 2 + (loop.extrusionBlock == nil ? 0 : 1)
     pointers = .allocate(capacity: max(count, 1))
+    if let block = loop.extrusionBlock { (pointers + 2 * loop.args.count).initialize(to: block.baseAddress) }
     for (i, arg) in loop.args.enumerated() {
       // A Mat argument points at its launch block (insertion function, context, column map).
       (pointers + 2 * i).initialize(to: arg.matrix?.block.baseAddress ?? arg.data.storage.baseAddress)

@@ -31,4 +31,49 @@ package struct LoopSignature: Hashable, Sendable {
   /// The run-time Consts the kernel uses, in the order of their argument buffer (see ``ConstLayout``).
   package var runtimeConsts: [ConstDescriptor] = []
   package var arguments: [ArgumentDescriptor]
+  /// How a loop over an ``ExtrudedSet`` walks its columns; nil for every other loop (whose
+  /// wrapper is generated exactly as before extrusion existed).
+  package var extrusion: Extrusion? = nil
+
+  /// The layer walk of a loop over an ``ExtrudedSet``: part of the cache key, so that regions and
+  /// the layer argument never share a wrapper with each other or with a plain loop.
+  package struct Extrusion: Hashable, Sendable {
+    /// The layers visited per column: a region of cells or facets, or every entity layer
+    /// (`0..<layers`, Dat algebra over a Dat on an extruded set).
+    package enum Layers: Hashable, Sendable {
+      case region(IterationRegion)
+      case entities
+    }
+    package var layers: Layers
+    /// Whether the kernel takes the layer as a last `int` parameter.
+    package var passLayer: Bool
+    /// Whether map arguments see two cells (the layer's and the one above).
+    package var facets: Bool { layers == .region(.onInteriorFacets) }
+
+    /// The layers `k` visited in a column of `layers` entity layers.
+    package func layerRange(layers count: Int) -> Range<Int> {
+      switch layers {
+      case .region(let region): return region.layerRange(layers: count)
+      case .entities: return 0..<count
+      }
+    }
+
+    /// Where each argument's layer offsets start in the extrusion block (after its three header
+    /// ints: layers, first and end layer): `rows[i]` for an argument that owns its map (map slot,
+    /// whole map, Mat rows), `cols[i]` for a Mat's column map; and the block's length.
+    package static func offsetPositions(_ args: [ArgumentDescriptor]) -> (rows: [Int: Int], cols: [Int: Int], count: Int) {
+      var rows: [Int: Int] = [:], cols: [Int: Int] = [:]
+      var next = 3
+      for (i, a) in args.enumerated() {
+        switch a.kind {
+        case .mapSlot, .wholeMap, .matrix:
+          if a.mapAlias == i { rows[i] = next; next += a.arity }
+          if a.kind == .matrix { cols[i] = next; next += a.colArity }
+        case .direct, .global:
+          break
+        }
+      }
+      return (rows, cols, next)
+    }
+  }
 }

@@ -221,7 +221,13 @@ extension Dat {
   }
 
   private func run(_ key: DatAlgebra.Key, _ args: Arg...) throws(OP2Error) {
-    try parLoop(DatAlgebra.kernel(for: key), over: dataSet.set, args)
+    let kernel = DatAlgebra.kernel(for: key)
+    if dataSet.set is ExtrudedSet {
+      // Every entity of each column, the top layer too (a cell loop stops below it).
+      try Runtime.current.submit(ParLoop(kernel: kernel, set: dataSet.set, args: args, layers: .entities))
+      return
+    }
+    try parLoop(kernel, over: dataSet.set, args)
   }
 }
 

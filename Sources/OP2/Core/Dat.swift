@@ -33,7 +33,8 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
     self.dataSet = dataSet
     self.name = name ?? "dat_\(dataSet.set.name)"
     storage = _UnsafeDatBuffer(byteCount: dataSet.storedCount * MemoryLayout<T>.stride)
-    DistributedRegistry.shared.register(self)
+    // Partitioning never sees extruded data (extruded sets are not distributed).
+    if !(dataSet.set is ExtrudedSet) { DistributedRegistry.shared.register(self) }
   }
 
   /// Creates a Dat holding `values`.

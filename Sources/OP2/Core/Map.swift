@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A fixed-arity mapping from each element of one set to elements of another.
 ///
 /// Entry `j` of element `i` is `values[i * arity + j]`. Maps are validated when created: every
@@ -24,6 +26,11 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// since maps never change (but for partitioning, which replaces both), the array and
   /// ``storage`` always agree.
   private var entries: [Int32]
+  /// Per-slot layer offsets of a map from an ``ExtrudedSet`` (entity of slot `j` at layer `k` is
+  /// `values[c * arity + j] + k * offset[j]`); nil for a map without (offset 0 in every slot).
+  package private(set) var layerOffsets: [Int32]? = nil
+  /// ``layerFootprint(cellLayers:)``, made once.
+  private let footprint = Mutex<(cellLayers: Int, values: [Int32])?>(nil)
 
   /// Creates a map, validating its shape and every entry.
   ///
@@ -47,7 +54,7 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     for set in [from, to] where set.isDistributed {
       throw .declaredAfterPartitioning(object: "Map \"\(name)\"", set: set.name)
     }
-    let targetSize = to.globalSize
+    let targetSize = to.globalSize * to.entitiesPerElement
     // A rank holds only its rows of a set declared in blocks: their range is checked by
     // partitioning, on every rank at once, so that every rank throws the same error.
     let deferred = from.layout.declaredInBlocks || to.layout.declaredInBlocks
@@ -63,7 +70,80 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     storage = _UnsafeDatBuffer(byteCount: converted.count * 4)
     storage.store(converted)
     entries = converted
-    DistributedRegistry.shared.register(self)
+    // Partitioning never sees maps from or to extruded sets (they are not distributed).
+    if !(from is ExtrudedSet || to is ExtrudedSet) { DistributedRegistry.shared.register(self) }
+  }
+
+  /// Creates a map from the columns of an ``ExtrudedSet`` with per-slot layer offsets, as PyOP2's
+  /// `Map(iterset, toset, arity, values, offset=...)` does.
+  ///
+  /// Column `c`'s entity in slot `j` at layer `k` is `values[c * arity + j] + k * offset[j]`:
+  /// `values` give the bottom layer (layer 0) and the generated wrapper adds `k * offset[j]` as
+  /// it walks up the column, reading the row once per column. With the target numbered column by
+  /// column (an ``ExtrudedSet`` of `layers` entities, entity `(c, k)` at `c * layers + k`), the
+  /// bottom vertices of a prism are `v * layers`, its top vertices `v * layers + 1`, and every
+  /// offset is 1.
+  ///
+  /// - Parameters:
+  ///   - from: The extruded iteration set; `values` has one row per column (`from.size * arity`).
+  ///   - to: The target set (entities are its ``ExtrudedSet`` entities when it is extruded).
+  ///   - arity: Entries per column.
+  ///   - values: The layer-0 entries, row-major by column.
+  ///   - offset: One offset per slot (`arity` of them).
+  ///   - name: A name for messages.
+  /// - Throws: what ``init(from:to:arity:values:name:)`` throws;
+  ///   ``OP2Error/notExtruded(operation:set:)`` when `from` is not an ``ExtrudedSet``;
+  ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `offset.count != arity`;
+  ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` when an entry's top
+  ///   cell layer (`values[i] + (layers - 2) * offset[j]`) leaves the target.
+  public convenience init<S: Sequence>(from: Set, to: Set, arity: Int, values: S, offset: [Int], name: String? = nil) throws(OP2Error)
+  where S.Element: BinaryInteger {
+    let label = name ?? "map_\(from.name)_to_\(to.name)"
+    guard let extruded = from as? ExtrudedSet else {
+      throw .notExtruded(operation: "Map \"\(label)\" with layer offsets", set: from.name)
+    }
+    guard offset.count == arity else {
+      throw .valueCountMismatch(object: "offsets of Map \"\(label)\" (one per slot, arity \(arity))", expected: arity, got: offset.count)
+    }
+    guard offset.allSatisfy({ $0.magnitude <= UInt(Set.maxSize) }) else {
+      throw .invalidSize(object: "Map \"\(label)\"", what: "layer offset (at most \(Set.maxSize) in size)",
+                         value: offset.first { $0.magnitude > UInt(Set.maxSize) }!)
+    }
+    // Checked before the map exists, so that a bad map changes nothing.
+    let ints = values.map { Int(clamping: $0) }
+    let targetSize = to.totalEntityCount, top = extruded.layers - 2
+    if arity >= 1, ints.count == from.size * arity {
+      for (e, v) in ints.enumerated() where v >= 0 && v < targetSize {
+        let last = v + top * offset[e % arity]
+        if !(last >= 0 && last < targetSize) {
+          throw .mapValueOutOfRange(map: "\(label) at cell layer \(top)", entry: e, value: last, targetSet: to.name, targetSize: targetSize)
+        }
+      }
+    }
+    try self.init(from: from, to: to, arity: arity, values: ints, name: name)
+    layerOffsets = offset.map { Int32($0) }
+  }
+
+  /// The layer offsets, one per slot (all 0 for a map created without offsets): PyOP2's `Map.offset`.
+  public var offset: [Int] { layerOffsets.map { $0.map(Int.init) } ?? Array(repeating: 0, count: arity) }
+
+  /// Every entity a column reaches through each slot over `cellLayers` cell layers: row `c` holds,
+  /// for each slot `j`, `values[c * arity + j] + k * offset[j]` for `k` in `0..<cellLayers`
+  /// (arity `arity * cellLayers`). The threaded backend colours columns by it: two columns that
+  /// share no entity of it never write the same element. Made once and kept.
+  package func layerFootprint(cellLayers: Int) -> [Int32] {
+    footprint.withLock { cache in
+      if let cache, cache.cellLayers == cellLayers { return cache.values }
+      let offsets = layerOffsets ?? Array(repeating: 0, count: arity)
+      var out: [Int32] = []
+      out.reserveCapacity(entries.count * cellLayers)
+      for (e, v) in entries.enumerated() {
+        let offset = offsets[e % arity]
+        for k in 0..<Int32(cellLayers) { out.append(v &+ k &* offset) }
+      }
+      cache = (cellLayers, out)
+      return out
+    }
   }
 
   /// A map that partitioning never sees, not registered for distribution (a ``Subset``'s maps);

@@ -77,6 +77,11 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   case subsetIndexOutOfRange(subset: String, index: Int, set: String, size: Int)
   /// A ``Subset`` cannot be used here: `reason` says why (a distributed superset).
   case unsupportedOnSubset(subset: String, reason: String)
+  /// An operation that only an ``ExtrudedSet`` supports (an iteration region, the layer argument,
+  /// layer offsets) was asked of a set that is not extruded.
+  case notExtruded(operation: String, set: String)
+  /// An extruded set or loop asks for what is not supported (a distributed base, the OpenCL target).
+  case unsupportedOnExtrudedSet(set: String, reason: String)
 
   // MARK: Linear algebra
 
@@ -196,6 +201,10 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "Subset \"\(subset)\": index \(index) is outside \(set) (0..<\(size))"
     case let .unsupportedOnSubset(subset, reason):
       return "Subset \"\(subset)\": \(reason)"
+    case let .notExtruded(operation, set):
+      return "\(operation): \(set) is not an ExtrudedSet (regions, the layer argument and layer offsets need one)"
+    case let .unsupportedOnExtrudedSet(set, reason):
+      return "ExtrudedSet \"\(set)\": \(reason)"
     case let .invalidSparsity(sparsity, reason):
       return "Sparsity \"\(sparsity)\": \(reason)"
     case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):

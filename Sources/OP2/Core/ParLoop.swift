@@ -56,6 +56,10 @@ public final class ParLoop: @unchecked Sendable {
   package let consts: [any _ConstValue]
   /// Bytes the loop moves at least once (for bandwidth figures), as OP2's `op_timing_output` estimates.
   package let bytesMoved: Int
+  /// For a loop over an ``ExtrudedSet``: the `int`s its wrapper reads from the extra last launch
+  /// pointer — layers, first and end layer `k`, then each map's layer offsets (see
+  /// ``LoopSignature/Extrusion/offsetPositions(_:)``); nil for every other loop.
+  package let extrusionBlock: _UnsafeDatBuffer?
 
   /// Validates a loop for repeated runs; see the type's discussion.
   /// - Parameters:
@@ -104,11 +108,25 @@ public final class ParLoop: @unchecked Sendable {
   /// How the loop uses each object, for fusion (see ``LoopGroup``).
   package let objectUses: [LoopGroup.ObjectUse]
 
-  package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
+  /// - Parameters:
+  ///   - layers: For a loop over an ``ExtrudedSet``, the layers each column visits (default: every
+  ///     cell); must be nil for any other set.
+  ///   - passLayer: Whether the kernel takes the layer as a last `int` (extruded sets only).
+  package init(kernel: Kernel, set: Set, args: [Arg], layers: LoopSignature.Extrusion.Layers? = nil,
+               passLayer: Bool = false) throws(OP2Error) {
     let parameters = try kernel.signature.get()
-    guard parameters.parameters.count == args.count else {
-      throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count)
+    let extruded = set as? ExtrudedSet
+    let extrusion = try Self.extrusion(of: set, layers: layers, passLayer: passLayer, kernel: kernel.name)
+    let layerParameters = passLayer ? 1 : 0
+    guard parameters.parameters.count == args.count + layerParameters else {
+      // The layer counts as one more argument passed.
+      throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count + layerParameters)
     }
+    if passLayer, let p = parameters.parameters.last, p.levels != 0 || !(p.baseType == nil || p.baseType == "int") {
+      throw .dtypeMismatch(.init(loop: kernel.name, position: args.count + 1, argument: "layer"), kernelType: p.text, dataType: "int (the layer)")
+    }
+    // On interior facets a map argument sees the entries of two cells.
+    let slotFactor = extrusion?.facets == true ? 2 : 1
     for s in [set] + args.compactMap(\.data.set) + args.compactMap(\.map?.to) where s.layout.declaredInBlocks {
       throw .notPartitioned(operation: "parLoop \"\(kernel.name)\"", set: s.name)
     }
@@ -117,11 +135,15 @@ public final class ParLoop: @unchecked Sendable {
     for (i, arg) in args.enumerated() {
       let at = OP2Error.ArgumentLocation(loop: kernel.name, position: i + 1, argument: arg.summary)
       if let matrix = arg.matrix {
+        if slotFactor == 2 {
+          throw .unsupportedArgument(at, reason: "Mat assembly over interior facets is not supported yet (its sparsity would need the couplings between layers)")
+        }
         let mapAlias = args[..<i].firstIndex { $0.map === arg.map } ?? i
         descriptors.append(try matrix.descriptor(arg, at: at, set: set, parameter: parameters.parameters[i], mapAlias: mapAlias, position: i))
         continue
       }
-      try Self.validate(arg, at: at, set: set)
+      if extruded != nil { try Self.validateExtruded(arg, at: at, facets: slotFactor == 2) }
+      try Self.validate(arg, at: at, set: set, slotFactor: slotFactor)
       let kind: LoopSignature.ArgumentKind =
         arg.isGlobal ? .global : arg.map == nil ? .direct : arg.index == nil ? .wholeMap : .mapSlot
       let p = parameters.parameters[i]
@@ -131,7 +153,7 @@ public final class ParLoop: @unchecked Sendable {
       } else if p.baseType == nil, p.levels != expectedLevels, p.levels > 0 {
         throw .dtypeMismatch(at, kernelType: p.text, dataType: Self.describeData(arg, kind: kind))
       }
-      try Self.checkExtents(p, kind: kind, dim: arg.data.dim, arity: arg.map?.arity ?? 1, at: at,
+      try Self.checkExtents(p, kind: kind, dim: arg.data.dim, arity: (arg.map?.arity ?? 1) * slotFactor, at: at,
                             data: Self.describeData(arg, kind: kind))
       let dataAlias = args[..<i].firstIndex { $0.data === arg.data } ?? i
       let mapAlias = arg.map.flatMap { m in args[..<i].firstIndex { $0.map === m } } ?? i
@@ -148,11 +170,16 @@ public final class ParLoop: @unchecked Sendable {
     objectUses = LoopGroup.uses(of: args)
     signature = LoopSignature(kernelHash: kernel.codeHash, kernelName: kernel.name,
                               constDeclarations: consts.foldedDeclarations, runtimeConsts: consts.runtime.map(\.descriptor),
-                              arguments: descriptors)
+                              arguments: descriptors, extrusion: extrusion)
     bytesMoved = Self.estimateBytes(args, set: set)
+    if let extruded, let extrusion {
+      extrusionBlock = Self.extrusionBlock(args, descriptors: descriptors, set: extruded, extrusion: extrusion)
+    } else {
+      extrusionBlock = nil
+    }
   }
 
-  private static func validate(_ arg: Arg, at: OP2Error.ArgumentLocation, set: Set) throws(OP2Error) {
+  private static func validate(_ arg: Arg, at: OP2Error.ArgumentLocation, set: Set, slotFactor: Int = 1) throws(OP2Error) {
     if arg.isGlobal {
       guard arg.access == .read || arg.access == .inc || arg.access == .min || arg.access == .max else {
         throw .invalidAccess(at, access: arg.access.rawValue,
@@ -167,8 +194,8 @@ public final class ParLoop: @unchecked Sendable {
       }
       return
     }
-    if let index = arg.index, index < 0 || index >= map.arity {
-      throw .mapIndexOutOfRange(map: map.name, index: index, arity: map.arity)
+    if let index = arg.index, index < 0 || index >= map.arity * slotFactor {
+      throw .mapIndexOutOfRange(map: map.name, index: index, arity: map.arity * slotFactor)
     }
     guard map.from === set else {
       throw .mapFromSetMismatch(at, map: map.name, mapFrom: map.from.name, iterationSet: set.name)

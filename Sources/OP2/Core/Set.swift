@@ -13,7 +13,7 @@ import Synchronization
 /// **Naming.** This type deliberately shadows the standard library's `Swift.Set` in files that
 /// import OP2, so that code reads like PyOP2's `op2.Set`. Write `Swift.Set<Int>` where you need
 /// the standard one. The corresponding PyOP2 class is `op2.Set`; in OP2, `op_set` from `op_decl_set`.
-public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
+public class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// The number of elements this rank owns: every element without MPI or before
   /// ``OP2/partition(primary:map:method:)``, this rank's part after it (PyOP2's `Set.size`).
   public var size: Int { layout.owned }
@@ -23,6 +23,8 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   package private(set) var layout: SetLayout
   /// The halo, neighbours and numbering after partitioning; nil for a set that is not distributed.
   package private(set) var distribution: _SetDistribution?
+  /// Entities stored per element: 1, or an ``ExtrudedSet``'s `layers` (its elements are columns).
+  package let entitiesPerElement: Int
 
   /// Creates a set of `size` elements.
   ///
@@ -35,16 +37,22 @@ public final class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   public init(size: Int, name: String? = nil) {
     if let error = Set.sizeError(size, name: name) { fatalError(error.description) }
     layout = SetLayout(whole: size)
+    entitiesPerElement = 1
     self.name = name ?? "set_\(Set.counter.add(1, ordering: .relaxed).newValue)"
     DistributedRegistry.shared.register(self)
   }
 
   /// A set that partitioning never sees, not registered for distribution: the iteration set of a
   /// ``Subset``.
-  package init(unregisteredSize size: Int, name: String) {
+  package init(unregisteredSize size: Int, name: String, entitiesPerElement: Int = 1) {
     layout = SetLayout(whole: size)
+    self.entitiesPerElement = entitiesPerElement
     self.name = name
   }
+
+  /// Entities on this rank, halo included: `totalSize`, times `layers` for an ``ExtrudedSet``
+  /// (what a Dat on the set stores per unit of `dim`, and what a map into the set addresses).
+  package var totalEntityCount: Int { totalSize * entitiesPerElement }
 
   /// Creates a set, throwing for a negative size.
   ///
@@ -95,10 +103,11 @@ public struct DataSet: Hashable, Sendable, CustomStringConvertible {
     self.dim = dim
   }
 
-  /// The total number of values: `set.size * dim`.
-  public var count: Int { self.set.size * dim }
-  /// Values stored on this rank, halo included: `set.totalSize * dim`.
-  package var storedCount: Int { self.set.totalSize * dim }
+  /// The total number of values: `set.size * dim` (times `layers` on an ``ExtrudedSet``).
+  public var count: Int { self.set.size * self.set.entitiesPerElement * dim }
+  /// Values stored on this rank, halo included: `set.totalSize * dim` (times `layers` on an
+  /// ``ExtrudedSet``).
+  package var storedCount: Int { self.set.totalEntityCount * dim }
   public var description: String { "\(self.set.name)**\(dim)" }
 }
 

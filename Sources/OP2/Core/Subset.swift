@@ -50,6 +50,9 @@ public final class Subset: CustomStringConvertible, @unchecked Sendable {
   ///   or declared in blocks.
   public init(of set: Set, indices: [Int], name: String? = nil) throws(OP2Error) {
     let name = name ?? "\(set.name)_subset"
+    if set is ExtrudedSet {
+      throw .unsupportedOnSubset(subset: name, reason: "\(set.name) is an ExtrudedSet; subsets of extruded sets are not supported (use an iteration region)")
+    }
     guard !set.isDistributed, !set.layout.declaredInBlocks else {
       throw .unsupportedOnSubset(subset: name, reason: "set \(set.name) is distributed over MPI ranks; subsets of distributed sets are not supported yet")
     }

@@ -81,7 +81,7 @@ package struct LoopGroup {
   /// Adds `loop` to the group if it may run fused with the loops already in it (see the type's
   /// documentation); returns whether it did.
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) -> Bool {
-    guard loop.set === set, blockSize == self.blockSize,
+    guard loop.set === set, blockSize == self.blockSize, loop.extrusionBlock == nil, loops[0].extrusionBlock == nil,
           !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
     let next = loop.objectUses
     var sharesDirectData = false

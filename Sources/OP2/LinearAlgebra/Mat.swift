@@ -114,9 +114,9 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// local part of a Vec the Mat multiplies).
   public var columnCount: Int { sparsity.cols.count }
   /// Scalar rows over all ranks: `rows.set.globalSize * rows.dim` (``rowCount`` without MPI).
-  public var globalRowCount: Int { sparsity.rows.set.globalSize * sparsity.rows.dim }
+  public var globalRowCount: Int { sparsity.rows.set.globalSize * sparsity.rows.set.entitiesPerElement * sparsity.rows.dim }
   /// Scalar columns over all ranks: `cols.set.globalSize * cols.dim`.
-  public var globalColumnCount: Int { sparsity.cols.set.globalSize * sparsity.cols.dim }
+  public var globalColumnCount: Int { sparsity.cols.set.globalSize * sparsity.cols.set.entitiesPerElement * sparsity.cols.dim }
 
   /// Runs the queued loops that write the Mat and finishes its assembly (collective under MPI).
   /// - Throws: ``OP2Error/petsc(operation:_:)`` for an insertion or assembly failure (on every
@@ -233,7 +233,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   public func zeroRows(_ nodes: [Int], diagonal: T = 1, symmetric: Bool = false,
                        solution: Dat<T>? = nil, rhs: Dat<T>? = nil) throws(OP2Error) {
     let operation = "Mat \(name).zeroRows"
-    let size = sparsity.rows.set.totalSize
+    let size = sparsity.rows.set.totalEntityCount
     if let bad = nodes.first(where: { $0 < 0 || $0 >= size }) {
       throw .linearAlgebraMismatch(operation: operation, object: "node \(bad)", expected: "a node of \(sparsity.rows.set.name) in 0..<\(size)", found: "\(bad)")
     }

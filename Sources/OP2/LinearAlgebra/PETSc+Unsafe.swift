@@ -157,8 +157,10 @@ package final class _MatHandle: @unchecked Sendable {
           try rowNumbers.withUnsafeBufferPointer { (rn) throws(OP2Error) in
             try colNumbers.withUnsafeBufferPointer { (cn) throws(OP2Error) in
               try petsc(operation) {
-                op2shim_mat_create(distributed?._handle ?? op2shim_petsc_comm_self(), PetscInt(rowSet.size), PetscInt(colSet.size),
-                                   PetscInt(rowSet.globalSize), PetscInt(colSet.globalSize),
+                // Nodes: an ExtrudedSet's are its entities (layers per column; never distributed).
+                op2shim_mat_create(distributed?._handle ?? op2shim_petsc_comm_self(),
+                                   PetscInt(rowSet.size * rowSet.entitiesPerElement), PetscInt(colSet.size * colSet.entitiesPerElement),
+                                   PetscInt(rowSet.globalSize * rowSet.entitiesPerElement), PetscInt(colSet.globalSize * colSet.entitiesPerElement),
                                    PetscInt(s.rows.dim), PetscInt(s.cols.dim), rowptr.baseAddress, colidx.baseAddress,
                                    PetscInt(rn.count), distributed == nil ? nil : rn.baseAddress,
                                    PetscInt(cn.count), distributed == nil ? nil : cn.baseAddress, &created)
@@ -462,6 +464,6 @@ extension Mat {
   package static func vec(_ dat: Dat<T>) -> _VecStorage {
     let set = dat.dataSet.set
     return _VecStorage(storage: dat.storage, count: dat.dataSet.count, blockSize: dat.dataSet.dim,
-                       communicator: set.distribution?.communicator, globalCount: set.globalSize * dat.dataSet.dim)
+                       communicator: set.distribution?.communicator, globalCount: set.globalSize * set.entitiesPerElement * dat.dataSet.dim)
   }
 }

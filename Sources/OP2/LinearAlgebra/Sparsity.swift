@@ -134,7 +134,7 @@ package final class _SparsityStorage: Sendable {
     self.maps = maps
     self.name = name
     self.distributions = distributions
-    (rowOffsets, columns) = Self.build(rowCount: rows.set.size, maps: maps, diagonal: rows == cols)
+    (rowOffsets, columns) = Self.build(rowCount: rows.set.size * rows.set.entitiesPerElement, maps: maps, diagonal: rows == cols)
   }
 
   private struct Key: Hashable {
@@ -188,12 +188,31 @@ package final class _SparsityStorage: Sendable {
   /// entries in rows at or past `rowCount` (halo rows) skipped. With `diagonal`, every row also
   /// gets its own node as a column (square patterns, as PyOP2 reserves them), so that
   /// `MatZeroRows` can put a diagonal on a node no element touches.
+  /// A pair's row and column entries per element: the maps' values, or for maps from an
+  /// ``ExtrudedSet`` one element per cell (column `c`, layer `k`: `c * (layers - 1) + k`) with
+  /// the offsets applied, since a cell couples the entities of its own layer.
+  private static func elementEntries(_ pair: MapPair) -> (rows: [Int32], cols: [Int32], elements: Int) {
+    guard let extruded = pair.rows.from as? ExtrudedSet else {
+      return (pair.rows.values, pair.cols.values, pair.rows.from.executedSize)
+    }
+    let cellLayers = extruded.layers - 1
+    func perCell(_ map: Map) -> [Int32] {
+      let footprint = map.layerFootprint(cellLayers: cellLayers), arity = map.arity
+      var out = [Int32](repeating: 0, count: footprint.count)
+      for c in 0..<extruded.size { for j in 0..<arity { for k in 0..<cellLayers {
+        out[(c * cellLayers + k) * arity + j] = footprint[(c * arity + j) * cellLayers + k]
+      } } }
+      return out
+    }
+    return (perCell(pair.rows), perCell(pair.cols), extruded.size * cellLayers)
+  }
+
   private static func build(rowCount: Int, maps: [MapPair], diagonal: Bool) -> ([Int32], [Int32]) {
     var counts = [Int](repeating: 0, count: rowCount + 1)
-    let executed = maps.map { $0.rows.from.executedSize }
-    for (pair, elements) in zip(maps, executed) {
+    let entries = maps.map(elementEntries)
+    for (pair, e) in zip(maps, entries) {
       let ac = pair.cols.arity
-      for r in pair.rows.values.prefix(elements * pair.rows.arity) where Int(r) < rowCount { counts[Int(r) + 1] += ac }
+      for r in e.rows.prefix(e.elements * pair.rows.arity) where Int(r) < rowCount { counts[Int(r) + 1] += ac }
     }
     if diagonal { for r in 0..<rowCount { counts[r + 1] += 1 } }
     for i in 0..<rowCount { counts[i + 1] += counts[i] }
@@ -205,9 +224,9 @@ package final class _SparsityStorage: Sendable {
         next[r] += 1
       }
     }
-    for (pair, elements) in zip(maps, executed) {
-      let rv = pair.rows.values, cv = pair.cols.values, ar = pair.rows.arity, ac = pair.cols.arity
-      for e in 0..<elements {
+    for (pair, entry) in zip(maps, entries) {
+      let rv = entry.rows, cv = entry.cols, ar = pair.rows.arity, ac = pair.cols.arity
+      for e in 0..<entry.elements {
         for i in 0..<ar {
           let r = Int(rv[e * ar + i])
           guard r < rowCount else { continue }

@@ -15,7 +15,7 @@ extension VTKWriter {
   ///                             nodesPerCell: 4, cellData: [.init(name: "q", components: 4, values: q.data)])
   /// ```
   ///
-  /// - Throws: as ``write(to:points:cells:nodesPerCell:cellData:pointData:)``, on every rank when
+  /// - Throws: as ``write(to:points:cells:nodesPerCell:spaceDimension:cellData:pointData:)``, on every rank when
   ///   any rank's piece is invalid or cannot be written (the error of the lowest such rank).
   public static func writeParallel(
     to path: String, points: [Double], cells: [Int32], nodesPerCell: Int,

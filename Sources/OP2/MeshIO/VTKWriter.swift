@@ -42,42 +42,51 @@ public enum VTKWriter {
   ///
   /// - Parameters:
   ///   - path: The file to create or replace; use the `.vtu` extension.
-  ///   - points: Point coordinates, `x, y` per point.
+  ///   - points: Point coordinates, `x, y` per point (`x, y, z` with `spaceDimension: 3`).
   ///   - cells: Point indices, `nodesPerCell` per cell, 0-based.
-  ///   - nodesPerCell: 4 for quadrilaterals, 3 for triangles.
+  ///   - nodesPerCell: 3 for triangles, 4 for quadrilaterals, 6 for wedges (prisms: the bottom
+  ///     triangle, then the top one above it, VTK's `VTK_WEDGE` ordering), 8 for hexahedra.
+  ///   - spaceDimension: Coordinates per point: 2 (z = 0) or 3.
   ///   - cellData: Fields with values per cell.
   ///   - pointData: Fields with values per point.
-  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for `nodesPerCell` other than 3 or 4
-  ///   or a field with fewer than 1 component;
+  /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for `nodesPerCell` other than 3, 4, 6
+  ///   or 8, a `spaceDimension` other than 2 or 3, or a field with fewer than 1 component;
   ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `points`, `cells` or a
   ///   field's values have the wrong length;
   ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` when a cell
   ///   refers to a point that does not exist; ``OP2Error/fileError(path:reason:)`` when the
   ///   file cannot be written.
   public static func write(
-    to path: String, points: [Double], cells: [Int32], nodesPerCell: Int,
+    to path: String, points: [Double], cells: [Int32], nodesPerCell: Int, spaceDimension: Int = 2,
     cellData: [Field] = [], pointData: [Field] = []
   ) throws(OP2Error) {
     let buffer = try render(
-      points: points, cells: cells, nodesPerCell: nodesPerCell, cellData: cellData, pointData: pointData)
+      points: points, cells: cells, nodesPerCell: nodesPerCell, spaceDimension: spaceDimension,
+      cellData: cellData, pointData: pointData)
     try buffer.writeAtomically(to: path)
   }
 
   /// Validates the input and builds the file's text.
   static func render(
-    points: [Double], cells: [Int32], nodesPerCell: Int, cellData: [Field], pointData: [Field]
+    points: [Double], cells: [Int32], nodesPerCell: Int, spaceDimension: Int = 2, cellData: [Field], pointData: [Field]
   ) throws(OP2Error) -> MeshTextBuffer {
+    let dimension = spaceDimension
     // VTK cell type numbers from vtkCellType.h.
     let cellType: Int
     switch nodesPerCell {
     case 3: cellType = 5  // VTK_TRIANGLE
     case 4: cellType = 9  // VTK_QUAD
-    default: throw OP2Error.invalidSize(object: "VTKWriter", what: "nodesPerCell (3 or 4)", value: nodesPerCell)
+    case 6: cellType = 13  // VTK_WEDGE
+    case 8: cellType = 12  // VTK_HEXAHEDRON
+    default: throw OP2Error.invalidSize(object: "VTKWriter", what: "nodesPerCell (3, 4, 6 or 8)", value: nodesPerCell)
     }
-    guard points.count % 2 == 0 else {
-      throw OP2Error.valueCountMismatch(object: "VTK points", expected: points.count + 1, got: points.count)
+    guard dimension == 2 || dimension == 3 else {
+      throw OP2Error.invalidSize(object: "VTKWriter", what: "spaceDimension (2 or 3)", value: dimension)
     }
-    let pointCount = points.count / 2
+    guard points.count % dimension == 0 else {
+      throw OP2Error.valueCountMismatch(object: "VTK points", expected: (points.count / dimension + 1) * dimension, got: points.count)
+    }
+    let pointCount = points.count / dimension
     guard cells.count % nodesPerCell == 0 else {
       throw OP2Error.valueCountMismatch(
         object: "VTK cells", expected: (cells.count / nodesPerCell + 1) * nodesPerCell, got: cells.count)
@@ -114,10 +123,16 @@ public enum VTKWriter {
 
       """)
     for p in 0..<pointCount {
-      out.append(double: points[2 * p])
+      out.append(double: points[dimension * p])
       out.append(byte: 32)
-      out.append(double: points[2 * p + 1])
-      out.append(" 0\n")
+      out.append(double: points[dimension * p + 1])
+      if dimension == 3 {
+        out.append(byte: 32)
+        out.append(double: points[3 * p + 2])
+        out.append("\n")
+      } else {
+        out.append(" 0\n")
+      }
     }
     out.append("        </DataArray>\n      </Points>\n      <Cells>\n")
     out.append("        <DataArray type=\"Int32\" Name=\"connectivity\" format=\"ascii\">\n")

@@ -253,6 +253,24 @@ struct VTKWriterTests {
     #expect(text.hasSuffix("</VTKFile>\n"))
   }
 
+  @Test("a wedge in 3D gets VTK type 13, three coordinates per point and offsets in steps of 6")
+  func wedge() throws {
+    let path = meshScratchDirectory() + "/wedge.vtu"
+    let points: [Double] = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0.5, 1, 0, 0.5, 0, 1, 0.5]
+    try VTKWriter.write(to: path, points: points, cells: [0, 2, 1, 3, 5, 4], nodesPerCell: 6, spaceDimension: 3,
+                        cellData: [.init(name: "layer", components: 1, values: [0])])
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains("<Piece NumberOfPoints=\"6\" NumberOfCells=\"1\">"))
+    #expect(text.contains("\n1.0 0.0 0.5\n"))
+    #expect(text.contains("\n0 2 1 3 5 4\n") && text.contains("\n6\n") && text.contains("\n13\n"))
+    #expect(throws: OP2Error.invalidSize(object: "VTKWriter", what: "spaceDimension (2 or 3)", value: 4)) {
+      try VTKWriter.write(to: path, points: points, cells: [0, 2, 1, 3, 5, 4], nodesPerCell: 6, spaceDimension: 4)
+    }
+    #expect(throws: OP2Error.valueCountMismatch(object: "VTK points", expected: 9, got: 7)) {
+      try VTKWriter.write(to: path, points: Array(points.prefix(7)), cells: [0, 1, 2], nodesPerCell: 3, spaceDimension: 3)
+    }
+  }
+
   @Test("triangles get VTK type 5 and offsets in steps of 3")
   func triangles() throws {
     let text = try write(cells: [0, 1, 4, 0, 4, 3], nodesPerCell: 3)
@@ -272,9 +290,9 @@ struct VTKWriterTests {
     }
   }
 
-  @Test("cells that are not triangles or quads, or refer to missing points, are rejected")
+  @Test("cells that are not triangles, quads, wedges or hexahedra, or refer to missing points, are rejected")
   func rejectsBadCells() {
-    #expect(throws: OP2Error.invalidSize(object: "VTKWriter", what: "nodesPerCell (3 or 4)", value: 5)) {
+    #expect(throws: OP2Error.invalidSize(object: "VTKWriter", what: "nodesPerCell (3, 4, 6 or 8)", value: 5)) {
       try write(cells: [0, 1, 2, 3, 4], nodesPerCell: 5)
     }
     #expect(throws: OP2Error.valueCountMismatch(object: "VTK cells", expected: 8, got: 7)) {

@@ -102,6 +102,9 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   }
 
   package func prepare(_ loop: ParLoop) throws(OP2Error) {
+    if loop.signature.extrusion != nil {
+      throw .unsupportedOnExtrudedSet(set: loop.set.name, reason: "parLoop \"\(loop.kernel.name)\": the OpenCL target does not run loops over extruded sets yet; use the sequential or threaded backend")
+    }
     guard !loop.assemblesMatrices else { return }
     _ = try deviceLoop(for: loop)
   }

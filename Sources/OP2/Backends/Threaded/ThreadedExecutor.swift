@@ -84,10 +84,21 @@ package struct ThreadedExecutor: BackendExecutor {
         slots[id] = .some(nil)
       }
     }
+    if let extruded = loops.first?.set as? ExtrudedSet {
+      // Columns are the elements: a column writes through every layer's entities.
+      let cellLayers = extruded.layers - 1
+      return order.map { map in
+        let written = slots[ObjectIdentifier(map)]!.map { Array(Swift.Set($0.map { $0 % map.arity })).sorted() }
+        return PlanConflict(mapID: ObjectIdentifier(map), values: map.layerFootprint(cellLayers: cellLayers),
+                            arity: map.arity * cellLayers, targetSize: map.to.totalEntityCount,
+                            indices: written.map { $0.flatMap { j in (j * cellLayers)..<((j + 1) * cellLayers) } },
+                            firstElement: firstElement)
+      }
+    }
     return order.map { map in
       let indices = slots[ObjectIdentifier(map)]!
       return PlanConflict(mapID: ObjectIdentifier(map), values: map.values, arity: map.arity,
-                          targetSize: map.to.totalSize, indices: indices?.sorted(), firstElement: firstElement)
+                          targetSize: map.to.totalEntityCount, indices: indices?.sorted(), firstElement: firstElement)
     }
   }
 }
