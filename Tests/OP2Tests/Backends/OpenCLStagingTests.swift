@@ -153,10 +153,10 @@ struct OpenCLStagingTests {
     let expected: [Double] = (0..<1000).flatMap { _ -> [Double] in [2, 4, 6, 8] }
     let fits = try ownTargets(limit: 4096)
     #expect(fits.values == expected)
-    #expect(fits.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 128, 4096 of 4096 bytes per work-group"), "\(fits.notes)")
+    #expect(fits.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 128, 4096 of 4096 bytes per work-group, 1.00 accesses per staged element"), "\(fits.notes)")
     let shrunk = try ownTargets(limit: 2048)
     #expect(shrunk.values == expected)
-    #expect(shrunk.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 64, 2048 of 2048 bytes per work-group"), "\(shrunk.notes)")
+    #expect(shrunk.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 64, 2048 of 2048 bytes per work-group, 1.00 accesses per staged element"), "\(shrunk.notes)")
     let none = try ownTargets(limit: 1000)
     #expect(none.values == expected)
     #expect(none.notes.contains("own: staged data needs 1024 bytes of local memory with blocks of 32, the device has 1000; ran with global memory"),
@@ -198,6 +198,7 @@ struct OpenCLStagingTableTests {
     #expect(tables.localIndices[0] == [0, 1, 1, 2, 0, 1, 1, 2, 0, 1])
     #expect(tables.localIndices[1] == [-1, 0, -1, 1, -1, 0, -1, 0, -1, 0])
     #expect(tables.maxSizes == [3, 2])
+    #expect(tables.references == 15 && tables.reuse == 15.0 / 12)
     #expect(tables.localBytes(bytesPerElement: [16, 8]) == 3 * 16 + 2 * 8)
   }
 

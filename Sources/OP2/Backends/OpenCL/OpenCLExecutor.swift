@@ -191,7 +191,8 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
           local = size
           staging = tables
           stagingNote(loop.kernel.name, "\(loop.kernel.name): \(variant.output.staged.count) Dat(s) staged in local memory, "
-                      + "blocks of \(size), \(bytes) of \(limit) bytes per work-group")
+                      + "blocks of \(size), \(bytes) of \(limit) bytes per work-group, "
+                      + "\(String(format: "%.2f", tables.tables.reuse)) accesses per staged element")
           break
         }
         guard size / 2 >= min(local, Self.smallestStagedBlock) else {

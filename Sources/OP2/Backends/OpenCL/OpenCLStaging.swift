@@ -74,6 +74,7 @@ package struct OpenCLStagingTables: Sendable {
     var elements: [Int32] = []
     var local = dats.flatMap { $0.map { [Int32](repeating: -1, count: setSize * $0.arity) } }
     var maxSizes = [Int](repeating: 0, count: dats.count)
+    var references = 0
     // Per Dat, each target's position in the current block's list (-1: not listed yet).
     var position = dats.map { [Int32](repeating: -1, count: $0.map(\.targetSize).max() ?? 0) }
     for b in 0..<blockCount {
@@ -91,6 +92,7 @@ package struct OpenCLStagingTables: Sendable {
                 elements.append(Int32(target))
               }
               local[reach][e * m.arity + s] = position[k][target]
+              references += 1
             }
           }
           reach += 1
@@ -106,7 +108,15 @@ package struct OpenCLStagingTables: Sendable {
     self.elements = elements
     localIndices = local
     self.maxSizes = maxSizes
+    self.references = references
   }
+
+  /// Accesses through the maps per distinct staged element a block loads: how many global
+  /// accesses staging saves per load (1: none).
+  package var reuse: Double { elements.isEmpty ? 0 : Double(references) / Double(elements.count) }
+
+  /// Accesses through the maps of all elements (each used slot of each element, per Dat).
+  package let references: Int
 
   /// Bytes of local memory a work-group needs for Dats of `bytesPerElement` (dim × size) each.
   package func localBytes(bytesPerElement: [Int]) -> Int {
