@@ -152,13 +152,13 @@ struct OpenCLStagingTests {
   func localMemoryFit() throws {
     let expected: [Double] = (0..<1000).flatMap { _ -> [Double] in [2, 4, 6, 8] }
     let fits = try ownTargets(limit: 4096)
-    #expect(fits.values == expected)
+    #expect(fits.values.count == expected.count && zip(fits.values, expected).filter { $0 != $1 }.isEmpty, "fits: wrong sums")
     #expect(fits.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 128, 4096 of 4096 bytes per work-group, 1.00 accesses per staged element"), "\(fits.notes)")
     let shrunk = try ownTargets(limit: 2048)
-    #expect(shrunk.values == expected)
+    #expect(shrunk.values.count == expected.count && zip(shrunk.values, expected).filter { $0 != $1 }.isEmpty, "shrunk: wrong sums")
     #expect(shrunk.notes.contains("own: 1 Dat(s) staged in local memory, blocks of 64, 2048 of 2048 bytes per work-group, 1.00 accesses per staged element"), "\(shrunk.notes)")
     let none = try ownTargets(limit: 1000)
-    #expect(none.values == expected)
+    #expect(none.values.count == expected.count && zip(none.values, expected).filter { $0 != $1 }.isEmpty, "none: wrong sums")
     #expect(none.notes.contains("own: staged data needs 1024 bytes of local memory with blocks of 32, the device has 1000; ran with global memory"),
             "\(none.notes)")
   }
