@@ -20,6 +20,12 @@ import Foundation
 /// private increments, then apply them colour by colour between work-group barriers; loops with
 /// an indirect WRITE or RW run the whole element (gather, kernel, scatter) colour by colour.
 ///
+/// **Local staging** (``OpenCLStaging/local``, `generate(..., staging: true)`): the Dats that
+/// ``stageable(_:)`` finds live in `__local` buffers `s<k>` for the block. The work-group loads
+/// them through the plan's per-block lists (`op2_ind_sizes`, `op2_ind_offs`, `op2_ind_map`; see
+/// ``OpenCLStagingTables``), elements reach them through `op2_loc<r>` instead of the map, and
+/// after the colours the work-group writes each distinct element back once.
+///
 /// **Reductions.** Each work-item reduces into a private accumulator; a work-group combines its
 /// items in `__local` memory (a tree, so the work-group size is a power of two) and writes one
 /// partial; a one-work-item kernel `op2_combine_<i>` then folds the partials, in order, into the
