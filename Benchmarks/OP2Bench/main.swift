@@ -144,6 +144,7 @@ extension Bench {
     @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
     @Option(help: "Renumber the grid first: none, rcm, shuffled (random order), shuffled+rcm.") var renumber = "none"
     @Flag(help: "Also run the opencl backend (OP2_OPENCL_PLATFORM/OP2_OPENCL_DEVICE pick the device).") var opencl = false
+    @Option(help: "With --opencl: comma-separated staging choices (local, global, auto), one opencl run each, in this order; alternate them for A/B runs (global,local,global,local).") var staging = ""
 
     func run() throws {
       print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
@@ -163,7 +164,14 @@ extension Bench {
       var backends: [Backend] = threads.split(separator: ",").compactMap { Int($0) }.map { $0 == 1 ? .sequential : .threaded(threads: $0) }
       if opencl {
         let env = ProcessInfo.processInfo.environment
-        backends.append(.opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"]))
+        let choices = staging.split(separator: ",").map(String.init)
+        if choices.isEmpty { backends.append(.opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"])) }
+        for choice in choices {
+          guard let value = try? OpenCLStaging.fromEnvironment(choice, source: "--staging") else {
+            throw ValidationError("--staging: \"\(choice)\" is not local, global or auto")
+          }
+          backends.append(.opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"], staging: value))
+        }
       }
       for backend in backends {
         let bandwidth = try triad(n: 10_000_000, repeats: 5, backend: backend).op2

@@ -17,8 +17,10 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
   /// same element at once.
   case threaded(threads: Int)
   /// An OpenCL device: `platform` and `device` are indices or parts of names (case-insensitive;
-  /// `nil`: the first device of the first platform). See the OpenCL article.
-  case opencl(platform: String? = nil, device: String? = nil)
+  /// `nil`: the first device of the first platform). `staging` says where loops on a plan keep
+  /// their blocks' indirect data (``OpenCLStaging``; `nil`: `OP2_OPENCL_STAGING`, else `auto`).
+  /// See the OpenCL article.
+  case opencl(platform: String? = nil, device: String? = nil, staging: OpenCLStaging? = nil)
 
   /// Every backend that works on this machine, for tests that run on each
   /// (`@Test(arguments: Backend.available)`).
@@ -51,7 +53,8 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
       return .threaded(threads: threads)
     case "opencl", "ocl":
       _ = try OpenCLExecutor.blockSize(fromEnvironment: env["OP2_OPENCL_BLOCK_SIZE"])
-      return .opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"])
+      return .opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"],
+                     staging: try OpenCLStaging.fromEnvironment(env["OP2_OPENCL_STAGING"]))
     default:
       throw .invalidConfiguration(variable: backendSource, value: name, expected: "sequential, threaded or opencl")
     }
@@ -82,8 +85,8 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .sequential: return "sequential"
     case .threaded(let threads): return "threaded(\(threads) threads)"
-    case .opencl(let platform, let device):
-      let choice = [platform.map { "platform \($0)" }, device.map { "device \($0)" }].compactMap { $0 }
+    case .opencl(let platform, let device, let staging):
+      let choice = [platform.map { "platform \($0)" }, device.map { "device \($0)" }, staging.map { "\($0.rawValue) staging" }].compactMap { $0 }
       return choice.isEmpty ? "opencl" : "opencl(\(choice.joined(separator: ", ")))"
     }
   }
@@ -94,7 +97,8 @@ public enum Backend: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .sequential: return SequentialExecutor()
     case .threaded(let threads): return ThreadedExecutor(threads: threads)
-    case .opencl(let platform, let device): return OpenCLExecutor(platform: platform, device: device, cacheDirectory: cacheDirectory)
+    case .opencl(let platform, let device, let staging):
+      return OpenCLExecutor(platform: platform, device: device, staging: staging, cacheDirectory: cacheDirectory)
     }
   }
 }

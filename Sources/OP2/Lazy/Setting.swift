@@ -9,6 +9,7 @@
 /// | positive integer | `1`, `2`, … up to `Int.max` |
 /// | byte count | a positive integer, optionally with `K`, `M` or `G` (powers of 1024): `512M` |
 /// | backend | `sequential`, `threaded`, `opencl` (see ``Backend/fromEnvironment(_:)``) |
+/// | choice | one of a fixed list of names: `OP2_OPENCL_STAGING` takes `local`, `global`, `auto` |
 ///
 /// An unset variable gives `nil` (the default applies); so does an empty one (`OP2_THREADS=`), as
 /// for `OP2_CC` and `OP2_CACHE_DIR`.
@@ -55,11 +56,22 @@ package enum Setting {
     return n * scale
   }
 
+  /// One of `choices` (compared case-insensitively), returned as spelled in `choices`.
+  /// - Throws: ``OP2Error/invalidConfiguration(variable:value:expected:)`` for any other value.
+  package static func choice(_ source: String, _ value: String?, _ choices: [String]) throws(OP2Error) -> String? {
+    guard let value, !value.isEmpty else { return nil }
+    guard let found = choices.first(where: { $0.lowercased() == normalized(value) }) else {
+      let expected = choices.count > 1 ? choices.dropLast().joined(separator: ", ") + " or " + choices.last! : choices.joined()
+      throw .invalidConfiguration(variable: source, value: value, expected: expected)
+    }
+    return found
+  }
+
   /// Every `OP2_*` variable swift-op2 reads (`OP2_GRID` is the tests' and benchmarks' grid).
   package static let knownVariables: Swift.Set<String> = [
     "OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE",
     "OP2_CC", "OP2_CFLAGS", "OP2_CACHE_DIR", "OP2_CACHE_MAX_BYTES", "OP2_PARTITION_REPORT",
-    "OP2_OPENCL_PLATFORM", "OP2_OPENCL_DEVICE", "OP2_OPENCL_BLOCK_SIZE", "OP2_GRID",
+    "OP2_OPENCL_PLATFORM", "OP2_OPENCL_DEVICE", "OP2_OPENCL_BLOCK_SIZE", "OP2_OPENCL_STAGING", "OP2_GRID",
   ]
 
   /// `OP2_*` variables in `env` that are not swift-op2's but differ from one of its names by one

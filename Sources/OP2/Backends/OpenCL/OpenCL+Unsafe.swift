@@ -20,6 +20,11 @@ package struct OpenCLDeviceInfo: Sendable, Hashable, CustomStringConvertible {
   package var maxWorkGroupSize: Int
   package var computeUnits: Int
   package var globalMemoryBytes: Int
+  /// `CL_DEVICE_LOCAL_MEM_SIZE`: bytes of `__local` memory a work-group may use.
+  package var localMemoryBytes: Int = 0
+  /// Whether `__local` memory is dedicated on-chip memory (`CL_DEVICE_LOCAL_MEM_TYPE` is
+  /// `CL_LOCAL`, as on GPUs) rather than ordinary memory (`CL_GLOBAL`, as PoCL's CPU device).
+  package var hasDedicatedLocalMemory = false
 
   package var description: String {
     "platform \(platformIndex) \"\(platformName)\", device \(deviceIndex) \"\(deviceName)\" (\(deviceVersion), driver \(driverVersion))"
@@ -61,6 +66,10 @@ package enum OpenCLDiscovery {
         _ = clGetDeviceInfo(device, cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS), MemoryLayout<cl_uint>.size, &units, nil)
         var memory: cl_ulong = 0
         _ = clGetDeviceInfo(device, cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE), MemoryLayout<cl_ulong>.size, &memory, nil)
+        var localMemory: cl_ulong = 0
+        _ = clGetDeviceInfo(device, cl_device_info(CL_DEVICE_LOCAL_MEM_SIZE), MemoryLayout<cl_ulong>.size, &localMemory, nil)
+        var localType: cl_device_local_mem_type = 0
+        _ = clGetDeviceInfo(device, cl_device_info(CL_DEVICE_LOCAL_MEM_TYPE), MemoryLayout<cl_device_local_mem_type>.size, &localType, nil)
         let extensions = deviceString(device, CL_DEVICE_EXTENSIONS)
         found.append(OpenCLDeviceInfo(
           platformIndex: p, deviceIndex: d,
@@ -68,7 +77,8 @@ package enum OpenCLDiscovery {
           deviceName: deviceString(device, CL_DEVICE_NAME), deviceVersion: deviceString(device, CL_DEVICE_VERSION),
           driverVersion: deviceString(device, CL_DRIVER_VERSION),
           isGPU: type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0, hasDouble: extensions.contains("cl_khr_fp64"),
-          maxWorkGroupSize: groupSize, computeUnits: Int(units), globalMemoryBytes: Int(memory)))
+          maxWorkGroupSize: groupSize, computeUnits: Int(units), globalMemoryBytes: Int(memory),
+          localMemoryBytes: Int(localMemory), hasDedicatedLocalMemory: localType == cl_device_local_mem_type(CL_LOCAL)))
       }
     }
     guard !found.isEmpty else { throw .openCLUnavailable(reason: "OpenCL platforms exist but none has a device") }

@@ -19,11 +19,16 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   /// Elements per work-group: `OP2_OPENCL_BLOCK_SIZE` (a power of two), default 128; a smaller
   /// block size configured for the loop (``OP2/Configuration/blockSize``) wins.
   package let blockSize: Int
+  /// Where loops on a plan keep their blocks' indirect data: the backend's choice, else
+  /// `OP2_OPENCL_STAGING`, else ``OpenCLStaging/auto``.
+  package let staging: OpenCLStaging
   private let cacheDirectory: String?
   private let lock = NSRecursiveLock()
   private var resolved: OpenCLContext?
   private var loops: [LoopKey: DeviceLoop] = [:]
   private var plans: [PlanKey: PlanBuffers] = [:]
+  private var stagings: [StagingKey: StagingBuffers] = [:]
+  private var stagingNotes: [String: String] = [:]
   private var maps: [ObjectIdentifier: (map: Map, storage: ObjectIdentifier, buffer: OpenCLBuffer)] = [:]
   private var consts: [String: (bytes: [UInt8], buffer: OpenCLBuffer)] = [:]
   private var partials: [String: OpenCLBuffer] = [:]
@@ -32,11 +37,30 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   private var hostLoops: [String] = []
   package let ledger = TransferLedger()
 
-  package init(platform: String?, device: String?, cacheDirectory: String?) {
+  package init(platform: String?, device: String?, staging: OpenCLStaging? = nil, cacheDirectory: String?) {
     self.platform = platform
     self.device = device
     self.cacheDirectory = cacheDirectory
-    blockSize = (try? Self.blockSize(fromEnvironment: ProcessInfo.processInfo.environment["OP2_OPENCL_BLOCK_SIZE"])) ?? 128
+    let env = ProcessInfo.processInfo.environment
+    blockSize = (try? Self.blockSize(fromEnvironment: env["OP2_OPENCL_BLOCK_SIZE"])) ?? 128
+    self.staging = staging ?? (try? OpenCLStaging.fromEnvironment(env["OP2_OPENCL_STAGING"])) ?? .auto
+  }
+
+  /// The smallest block that local staging shrinks to before the loop falls back to global memory.
+  package static let smallestStagedBlock = 32
+
+  /// A smaller local-memory budget than the device's `CL_DEVICE_LOCAL_MEM_SIZE`, for tests of
+  /// the shrinking and fallback rule on devices with plenty of it.
+  @TaskLocal package static var localMemoryLimit: Int?
+
+  /// Whether a loop's program is the local-memory variant: it has Dats to stage and the setting
+  /// is `local`, or `auto` on a device with dedicated local memory.
+  private func wantsLocalStaging(_ loop: ParLoop, on device: OpenCLContext) -> Bool {
+    switch staging {
+    case .global: return false
+    case .local: return !OpenCLGenerator.stageable(loop.signature.arguments).isEmpty
+    case .auto: return device.info.hasDedicatedLocalMemory && !OpenCLGenerator.stageable(loop.signature.arguments).isEmpty
+    }
   }
 
   /// Parses `OP2_OPENCL_BLOCK_SIZE`: a power of two from 1 to 4096 (default 128).
@@ -88,6 +112,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     var arguments: [LoopSignature.ArgumentDescriptor]
     var consts: [OpenCLGenerator.ConstParameter]
     var foldedConsts: String
+    var staged: Bool
   }
 
   private final class DeviceLoop {
@@ -106,23 +131,23 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
       throw .unsupportedOnExtrudedSet(set: loop.set.name, reason: "parLoop \"\(loop.kernel.name)\": the OpenCL target does not run loops over extruded sets yet; use the sequential or threaded backend")
     }
     guard !loop.assemblesMatrices else { return }
-    _ = try deviceLoop(for: loop)
+    _ = try deviceLoop(for: loop, staged: wantsLocalStaging(loop, on: try context()))
   }
 
-  private func deviceLoop(for loop: ParLoop) throws(OP2Error) -> DeviceLoop {
+  private func deviceLoop(for loop: ParLoop, staged: Bool) throws(OP2Error) -> DeviceLoop {
     let constParameters = loop.consts.map { c in
       let d = c.descriptor
       return OpenCLGenerator.ConstParameter(name: d.name, cType: d.cType, dim: d.dim)
     }
     let folded = loop.signature.constDeclarations
     let key = LoopKey(kernelHash: loop.signature.kernelHash, arguments: loop.signature.arguments, consts: constParameters,
-                      foldedConsts: folded)
+                      foldedConsts: folded, staged: staged)
     lock.lock()
     defer { lock.unlock() }
     if let known = loops[key] { return known }
     let context = try context()
     let output = OpenCLGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code, consts: constParameters,
-                                          doublePrecision: context.info.hasDouble)
+                                          doublePrecision: context.info.hasDouble, staging: staged)
     // Correctly rounded float division and sqrt, and no contraction into FMAs (the generated
     // code's pragma), so that results match the host wrappers (compiled with -ffp-contract=off).
     let (program, seconds) = try context.program(source: output.source, options: "-cl-fp32-correctly-rounded-divide-sqrt",
@@ -152,10 +177,42 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
   }
 
   private func run(_ loop: ParLoop, in group: String, blockSize groupBlockSize: Int, range: Range<Int>, on device: OpenCLContext, context: ExecutionContext) throws(OP2Error) {
-    let made = try deviceLoop(for: loop)
-    let schedule = made.output.schedule
+    var chosen: DeviceLoop?
     // The loop's block size bounds the work-group too (tests use small blocks for many colours).
-    let local = Self.powerOfTwo(atMost: min(blockSize, groupBlockSize, made.kernel.maxWorkGroupSize))
+    var local = min(blockSize, groupBlockSize)
+    var staging: StagingBuffers?
+    if wantsLocalStaging(loop, on: device) {
+      let variant = try deviceLoop(for: loop, staged: true)
+      var size = Self.powerOfTwo(atMost: min(local, variant.kernel.maxWorkGroupSize))
+      let scratch = variant.output.reductions.reduce(0) { $0 + loop.args[$1.position].data.dim * loop.args[$1.position].data.elementSize }
+      let limit = min(device.info.localMemoryBytes, Self.localMemoryLimit ?? .max)
+      while true {
+        let tables = try stagingBuffers(for: loop, staged: variant.output.staged, range: range, blockSize: size, device: device)
+        let bytes = tables.localBytes.reduce(0, +) + size * scratch
+        if bytes <= limit {
+          chosen = variant
+          local = size
+          staging = tables
+          stagingNote(loop.kernel.name, "\(loop.kernel.name): \(variant.output.staged.count) Dat(s) staged in local memory, "
+                      + "blocks of \(size), \(bytes) of \(limit) bytes per work-group, "
+                      + "\(String(format: "%.2f", tables.tables.reuse)) accesses per staged element")
+          break
+        }
+        guard size / 2 >= min(local, Self.smallestStagedBlock) else {
+          stagingNote(loop.kernel.name, "\(loop.kernel.name): staged data needs \(bytes) bytes of local memory with blocks of \(size), "
+                      + "the device has \(limit); ran with global memory")
+          break
+        }
+        size /= 2
+      }
+    }
+    if chosen == nil {
+      let global = try deviceLoop(for: loop, staged: false)
+      local = Self.powerOfTwo(atMost: min(local, global.kernel.maxWorkGroupSize))
+      chosen = global
+    }
+    let made = chosen!
+    let schedule = made.output.schedule
     var arguments: [OpenCLArgument] = [.int32(Int32(range.lowerBound)), .int32(Int32(range.upperBound))]
     var plan: PlanBuffers?
     var groups = (range.count + local - 1) / local
@@ -164,6 +221,9 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
       plan = p
       groups = p.plan.blockCount
       arguments += [.buffer(p.blocks), .int32(0), .buffer(p.colours), .buffer(p.counts)]
+    }
+    if let staging {
+      arguments += [.buffer(staging.sizes), .buffer(staging.offsets), .buffer(staging.elements)] + staging.localIndices.map { .buffer($0) }
     }
     var combines: [(kernel: OpenCLKernel, arguments: [OpenCLArgument])] = []
     var written: [any _ArgData] = []
@@ -191,6 +251,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     }
     for c in loop.consts { arguments.append(.buffer(try constBuffer(c, on: device))) }
     for r in made.output.reductions { arguments.append(.local(local * loop.args[r.position].data.dim * loop.args[r.position].data.elementSize)) }
+    if let staging { for bytes in staging.localBytes { arguments.append(.local(max(bytes, 8))) } }
 
     let name = loop.kernel.name
     if let plan {
@@ -329,6 +390,89 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     return made
   }
 
+  // MARK: Local staging
+
+  private struct StagingKey: Hashable {
+    var count: Int
+    var first: Int
+    var blockSize: Int
+    /// Per staged Dat: its maps and slots.
+    var reaches: [[ReachKey]]
+  }
+
+  private struct ReachKey: Hashable {
+    var map: ObjectIdentifier
+    var storage: ObjectIdentifier
+    var slots: [Int]
+  }
+
+  private final class StagingBuffers {
+    let tables: OpenCLStagingTables
+    let sizes: OpenCLBuffer, offsets: OpenCLBuffer, elements: OpenCLBuffer
+    let localIndices: [OpenCLBuffer]
+    /// Per staged Dat: the local memory its largest block needs.
+    let localBytes: [Int]
+    /// The maps the tables were made from (kept alive, so their identities stay unique).
+    let maps: [Map]
+    init(tables: OpenCLStagingTables, sizes: OpenCLBuffer, offsets: OpenCLBuffer, elements: OpenCLBuffer,
+         localIndices: [OpenCLBuffer], localBytes: [Int], maps: [Map]) {
+      self.tables = tables
+      self.sizes = sizes
+      self.offsets = offsets
+      self.elements = elements
+      self.localIndices = localIndices
+      self.localBytes = localBytes
+      self.maps = maps
+    }
+  }
+
+  private func stagingNote(_ loop: String, _ text: String) {
+    stagingNotes[loop] = text
+  }
+
+  /// The per-block tables of a staged loop over `range` in blocks of `blockSize`, made and
+  /// uploaded once per maps and block size.
+  private func stagingBuffers(for loop: ParLoop, staged: [OpenCLGenerator.StagedData], range: Range<Int>, blockSize: Int,
+                              device: OpenCLContext) throws(OP2Error) -> StagingBuffers {
+    var maps: [Map] = []
+    var reaches: [[ReachKey]] = []
+    for t in staged {
+      var keys: [ReachKey] = []
+      for m in t.maps {
+        let map = loop.args[m.argument].map!
+        maps.append(map)
+        keys.append(ReachKey(map: ObjectIdentifier(map), storage: ObjectIdentifier(map.storage), slots: m.slots))
+      }
+      reaches.append(keys)
+    }
+    let key = StagingKey(count: range.count, first: range.lowerBound, blockSize: blockSize, reaches: reaches)
+    if let known = stagings[key] { return known }
+    var index = 0
+    let dats = staged.map { t in
+      t.maps.map { m -> OpenCLStagingTables.Reach in
+        let map = maps[index]
+        index += 1
+        return .init(values: map.values, arity: map.arity, targetSize: map.to.totalSize, slots: m.slots)
+      }
+    }
+    let tables = OpenCLStagingTables(setSize: range.count, blockSize: blockSize, dats: dats, firstElement: range.lowerBound)
+    func upload(_ values: [Int32], _ what: String) throws(OP2Error) -> OpenCLBuffer {
+      let bytes = _UnsafeDatBuffer.bytes(of: values.isEmpty ? [0] : values)
+      let buffer = try device.makeBuffer(byteCount: bytes.count)
+      try buffer.upload(bytes: bytes)
+      ledger.record(kind: "Plan", name: "\(loop.kernel.name) \(what)", upload: true, bytes: bytes.count)
+      return buffer
+    }
+    var locals: [OpenCLBuffer] = []
+    for table in tables.localIndices { locals.append(try upload(table, "local indices")) }
+    let made = StagingBuffers(tables: tables, sizes: try upload(tables.sizes, "staged sizes"),
+                              offsets: try upload(tables.offsets, "staged offsets"), elements: try upload(tables.elements, "staged elements"),
+                              localIndices: locals, localBytes: zip(tables.maxSizes, staged).map { $0 * $1.dim * loop.args[$1.alias].data.elementSize },
+                              maps: maps)
+    stagings[key] = made
+    return made
+  }
+
   static func powerOfTwo(atMost n: Int) -> Int {
     var p = 1
     while p * 2 <= n { p *= 2 }
@@ -353,6 +497,7 @@ package final class OpenCLExecutor: BackendExecutor, @unchecked Sendable {
     for name in hostLoops {
       report.notes.append("\(name): assembles a Mat, ran on the host (its data was brought back from the device first)")
     }
+    for name in stagingNotes.keys.sorted() { report.notes.append(stagingNotes[name]!) }
   }
 
   package func resetCounters() {

@@ -20,6 +20,12 @@ import Foundation
 /// private increments, then apply them colour by colour between work-group barriers; loops with
 /// an indirect WRITE or RW run the whole element (gather, kernel, scatter) colour by colour.
 ///
+/// **Local staging** (``OpenCLStaging/local``, `generate(..., staging: true)`): the Dats that
+/// ``stageable(_:)`` finds live in `__local` buffers `s<k>` for the block. The work-group loads
+/// them through the plan's per-block lists (`op2_ind_sizes`, `op2_ind_offs`, `op2_ind_map`; see
+/// ``OpenCLStagingTables``), elements reach them through `op2_loc<r>` instead of the map, and
+/// after the colours the work-group writes each distinct element back once.
+///
 /// **Reductions.** Each work-item reduces into a private accumulator; a work-group combines its
 /// items in `__local` memory (a tree, so the work-group size is a power of two) and writes one
 /// partial; a one-work-item kernel `op2_combine_<i>` then folds the partials, in order, into the
@@ -53,10 +59,34 @@ package enum OpenCLGenerator {
     package var dim: Int
   }
 
+  /// A Dat whose block data a staged program keeps in `__local` memory: the buffer `d<alias>`,
+  /// staged in `s<k>`, reached through the maps in ``maps``.
+  package struct StagedData: Hashable, Sendable {
+    /// The first argument with this Dat (its buffer's name).
+    package var alias: Int
+    package var access: Access
+    package var cType: String
+    package var dim: Int
+    /// The maps that reach it, each with the slots the loop uses; the local indices of map
+    /// `r` (numbered across all staged Dats) are the kernel's parameter `op2_loc<r>`.
+    package var maps: [StagedMap]
+  }
+
+  /// One map through which a staged Dat is reached.
+  package struct StagedMap: Hashable, Sendable {
+    /// The first argument with this Dat and map (the one whose map the executor reads).
+    package var argument: Int
+    package var mapAlias: Int
+    package var arity: Int
+    package var slots: [Int]
+  }
+
   package struct Output: Sendable {
     package var source: String
     package var kernelName: String
     package var schedule: Schedule
+    /// The Dats kept in local memory (empty: the global-memory variant).
+    package var staged: [StagedData] = []
     /// Argument positions of reduced Globals, each with its combine kernel's name.
     package var reductions: [(position: Int, kernel: String)]
   }
@@ -71,10 +101,39 @@ package enum OpenCLGenerator {
     return indirectWrites.allSatisfy { $0.access == .inc || $0.access.isMinMax } ? .colouredIncrements : .colouredElements
   }
 
-  package static func generate(signature: LoopSignature, kernelCode: String, consts: [ConstParameter], doublePrecision: Bool) -> Output {
+  /// The Dats a loop on a plan can keep in local memory: those whose every argument goes through
+  /// a map with one access mode (a Dat read through a map and incremented through another, or
+  /// also accessed directly, stays in global memory). Empty for loops without a plan.
+  package static func stageable(_ args: [LoopSignature.ArgumentDescriptor]) -> [StagedData] {
+    guard schedule(for: args) != .direct else { return [] }
+    var found: [StagedData] = []
+    for (i, a) in args.enumerated() where a.dataAlias == i && a.kind != .global && a.kind != .matrix {
+      let uses = args.indices.filter { args[$0].kind != .global && args[$0].kind != .matrix && args[$0].dataAlias == i }
+      guard uses.allSatisfy({ (args[$0].kind == .mapSlot || args[$0].kind == .wholeMap) && args[$0].access == a.access }) else { continue }
+      var maps: [StagedMap] = []
+      for j in uses {
+        let b = args[j]
+        let slots = b.kind == .wholeMap ? Array(0..<b.arity) : [b.index]
+        if let m = maps.firstIndex(where: { $0.mapAlias == b.mapAlias }) {
+          maps[m].slots = Array(Swift.Set(maps[m].slots + slots)).sorted()
+        } else {
+          maps.append(StagedMap(argument: j, mapAlias: b.mapAlias, arity: b.arity, slots: slots))
+        }
+      }
+      found.append(StagedData(alias: i, access: a.access, cType: a.cType, dim: a.dim, maps: maps))
+    }
+    return found
+  }
+
+  /// - Parameter staging: generate the local-memory variant (``OpenCLStaging/local``) for the
+  ///   Dats ``stageable(_:)`` finds; without any, the program is the global-memory one.
+  package static func generate(signature: LoopSignature, kernelCode: String, consts: [ConstParameter], doublePrecision: Bool,
+                               staging: Bool = false) -> Output {
     let args = signature.arguments
     let schedule = schedule(for: args)
-    let name = "op2_" + String(StableHash.hex(of: "\(signature.kernelHash)|\(args)|\(consts)|\(signature.constDeclarations)").prefix(16))
+    let staged = staging ? stageable(args) : []
+    let name = "op2_" + String(StableHash.hex(of: "\(signature.kernelHash)|\(args)|\(consts)|\(signature.constDeclarations)"
+                                             + (staged.isEmpty ? "" : "|local")).prefix(16))
     var w = CSourceWriter()
     w.line("/* Generated by swift-op2 (OpenCL) for kernel \(signature.kernelName). */")
     if doublePrecision { w.line("#pragma OPENCL EXTENSION cl_khr_fp64 : enable") }
@@ -97,6 +156,12 @@ package enum OpenCLGenerator {
       parameters += ["__global const int *restrict op2_blocks", "const int op2_block_offset",
                      "__global const int *restrict op2_colour", "__global const int *restrict op2_colours"]
     }
+    if !staged.isEmpty {
+      parameters += ["__global const int *restrict op2_ind_sizes", "__global const int *restrict op2_ind_offs",
+                     "__global const int *restrict op2_ind_map"]
+      let reaches = staged.reduce(0) { $0 + $1.maps.count }
+      parameters += (0..<reaches).map { "__global const int *restrict op2_loc\($0)" }
+    }
     var reductions: [(Int, String)] = []
     for (i, a) in args.enumerated() {
       switch a.kind {
@@ -115,6 +180,7 @@ package enum OpenCLGenerator {
     }
     for c in consts { parameters.append("__constant \(c.cType) *restrict op2c_\(c.name)") }
     for (i, _) in reductions { parameters.append("__local \(args[i].cType) *op2_scratch\(i)") }
+    for (k, t) in staged.enumerated() { parameters.append("__local \(t.cType) *restrict s\(k)") }
 
     w.block("__kernel void \(name)(\(parameters.joined(separator: ", ")))") { w in
       w.line("const int op2_lid = get_local_id(0);")
@@ -135,7 +201,9 @@ package enum OpenCLGenerator {
           w.line("for (int d = 0; d < \(a.dim); d++) r\(i)[d] = \(identity(a.cType, a.access));")
         }
       }
-      let element = elementParts(signature: signature, consts: consts)
+      let element = elementParts(signature: signature, consts: consts, staged: staged)
+      if !staged.isEmpty { stageIn(&w, staged) }
+      let fence = staged.isEmpty ? "CLK_GLOBAL_MEM_FENCE" : "CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE"
       switch schedule {
       case .direct:
         for line in element.declarations { w.line(line) }
@@ -151,31 +219,47 @@ package enum OpenCLGenerator {
           w.block("if (op2_active && op2_colour[n - start] == op2_c)") { w in
             for line in element.increments { w.line(line) }
           }
-          w.line("barrier(CLK_GLOBAL_MEM_FENCE);")
+          w.line("barrier(\(fence));")
         }
       case .colouredElements:
         w.block("for (int op2_c = 0; op2_c < op2_colours[op2_group]; op2_c++)") { w in
           w.block("if (op2_active && op2_colour[n - start] == op2_c)") { w in
             for line in element.declarations + element.gather + [element.call] + element.scatter + element.increments { w.line(line) }
           }
-          w.line("barrier(CLK_GLOBAL_MEM_FENCE);")
+          w.line("barrier(\(fence));")
         }
       }
+      if !staged.isEmpty { writeBack(&w, staged) }
       for (i, _) in reductions { workGroupReduction(&w, index: i, args[i]) }
     }
     for (i, kernel) in reductions { combineKernel(&w, name: kernel, index: i, args[i]) }
-    return Output(source: w.text, kernelName: name, schedule: schedule, reductions: reductions)
+    return Output(source: w.text, kernelName: name, schedule: schedule, staged: staged, reductions: reductions)
   }
 
   /// The statements of one element: private declarations, the gather, the call, the write-back
   /// of direct and indirect WRITE/RW data, and the INC additions through maps.
-  private static func elementParts(signature: LoopSignature, consts: [ConstParameter])
+  private static func elementParts(signature: LoopSignature, consts: [ConstParameter], staged: [StagedData] = [])
     -> (declarations: [String], gather: [String], call: String, scatter: [String], increments: [String]) {
     var declarations: [String] = [], gather: [String] = [], scatter: [String] = [], increments: [String] = []
     var actuals = consts.map { "op2c_\($0.name)" }
+    // Staged Dats: their local buffer and, per map, the number of its local-index table.
+    var local: [Int: (buffer: Int, reaches: [Int: Int])] = [:]
+    var reach = 0
+    for (k, t) in staged.enumerated() {
+      var reaches: [Int: Int] = [:]
+      for m in t.maps { reaches[m.mapAlias] = reach; reach += 1 }
+      local[t.alias] = (k, reaches)
+    }
     for (i, a) in signature.arguments.enumerated() {
-      let d = "d\(a.dataAlias)", m = "m\(a.mapAlias)", dim = a.dim
-      func row(_ slot: Int) -> String { "(size_t)\(m)[(size_t)n * \(a.arity) + \(slot)] * \(dim)" }
+      let m = "m\(a.mapAlias)", dim = a.dim
+      let staging = a.kind == .mapSlot || a.kind == .wholeMap ? local[a.dataAlias] : nil
+      let d = staging.map { "s\($0.buffer)" } ?? "d\(a.dataAlias)"
+      func row(_ slot: Int) -> String {
+        if let staging {
+          return "(size_t)op2_loc\(staging.reaches[a.mapAlias]!)[(size_t)(n - start) * \(a.arity) + \(slot)] * \(dim)"
+        }
+        return "(size_t)\(m)[(size_t)n * \(a.arity) + \(slot)] * \(dim)"
+      }
       /// Stages one map slot's values in the private array `local`: set to the identity and
       /// combined back for INC, MIN and MAX, gathered (and written back for WRITE/RW) otherwise.
       func stage(_ local: String, row: String) {
@@ -214,6 +298,42 @@ package enum OpenCLGenerator {
       }
     }
     return (declarations, gather, "\(signature.kernelName)(\(actuals.joined(separator: ", ")));", scatter, increments)
+  }
+
+  /// A work-group's loads of its block's staged data: READ, RW and WRITE values from global
+  /// memory (WRITE too, so that a kernel that writes part of a value leaves the rest as it was),
+  /// INC zeros, MIN/MAX the identity; then a barrier.
+  private static func stageIn(_ w: inout CSourceWriter, _ staged: [StagedData]) {
+    for (k, t) in staged.enumerated() {
+      w.line("const int op2_size\(k) = op2_ind_sizes[op2_group * \(staged.count) + \(k)];")
+      w.line("__global const int *restrict op2_map\(k) = op2_ind_map + op2_ind_offs[op2_group * \(staged.count) + \(k)];")
+      w.block("for (int e = op2_lid; e < op2_size\(k) * \(t.dim); e += (int)get_local_size(0))") { w in
+        if t.access == .inc || t.access.isMinMax {
+          w.line("s\(k)[e] = \(identity(t.cType, t.access));")
+        } else {
+          w.line("const int u = e / \(t.dim), d = e - u * \(t.dim);")
+          w.line("s\(k)[e] = d\(t.alias)[(size_t)op2_map\(k)[u] * \(t.dim) + d];")
+        }
+      }
+    }
+    w.line("barrier(CLK_LOCAL_MEM_FENCE);")
+  }
+
+  /// After a barrier, the work-group writes each distinct staged element it changed back once:
+  /// adds INC, combines MIN/MAX, stores RW and WRITE.
+  private static func writeBack(_ w: inout CSourceWriter, _ staged: [StagedData]) {
+    w.line("barrier(CLK_LOCAL_MEM_FENCE);")
+    for (k, t) in staged.enumerated() where t.access.writes {
+      w.block("for (int e = op2_lid; e < op2_size\(k) * \(t.dim); e += (int)get_local_size(0))") { w in
+        w.line("const int u = e / \(t.dim), d = e - u * \(t.dim);")
+        let target = "d\(t.alias)[(size_t)op2_map\(k)[u] * \(t.dim) + d]"
+        switch t.access {
+        case .inc: w.line("\(target) += s\(k)[e];")
+        case .min, .max: w.line("{ \(t.cType) x = \(target), y = s\(k)[e]; \(target) = \(combine("x", "y", t.access)); }")
+        default: w.line("\(target) = s\(k)[e];")
+        }
+      }
+    }
   }
 
   /// The loop over `dim` that adds `value` to `target` (INC) or keeps the smaller (MIN) or larger
