@@ -78,6 +78,19 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   /// A ``Subset`` cannot be used here: `reason` says why (a distributed superset).
   case unsupportedOnSubset(subset: String, reason: String)
 
+  // MARK: Mixed spaces
+
+  /// A ``MixedSet``, ``MixedDataSet``, ``MixedDat``, ``MixedMap`` or mixed ``Sparsity`` cannot be
+  /// built from its parts: `reason` says why (no components, component counts that differ,
+  /// a component on the wrong set).
+  case invalidMixed(object: String, reason: String)
+  /// A loop argument built from mixed objects does not fit: a ``MixedDat`` through a plain ``Map``
+  /// or through a ``MixedMap`` of another component count, or a block ``Mat`` passed whole.
+  case mixedArgumentMismatch(ArgumentLocation, reason: String)
+  /// The kernel's parameter count differs from the loop's arguments once each mixed argument is
+  /// expanded to one argument per component, as PyOP2 passes them.
+  case mixedArgumentCountMismatch(loop: String, kernelParameters: Int, arguments: Int, expandedArguments: Int)
+
   // MARK: Linear algebra
 
   /// A ``Sparsity`` was given maps that do not fit its DataSets, or no maps at all.
@@ -192,6 +205,12 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "Subset \"\(subset)\": index \(index) is outside \(set) (0..<\(size))"
     case let .unsupportedOnSubset(subset, reason):
       return "Subset \"\(subset)\": \(reason)"
+    case let .invalidMixed(object, reason):
+      return "\(object): \(reason)"
+    case let .mixedArgumentMismatch(at, reason):
+      return "\(Self.render(at)): \(reason)"
+    case let .mixedArgumentCountMismatch(loop, parameters, arguments, expanded):
+      return "parLoop \"\(loop)\": the kernel takes \(parameters) parameters but the \(arguments) arguments expand to \(expanded) (a mixed argument passes one argument per component)"
     case let .invalidSparsity(sparsity, reason):
       return "Sparsity \"\(sparsity)\": \(reason)"
     case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):

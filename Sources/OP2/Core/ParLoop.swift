@@ -104,9 +104,14 @@ public final class ParLoop: @unchecked Sendable {
   /// How the loop uses each object, for fusion (see ``LoopGroup``).
   package let objectUses: [LoopGroup.ObjectUse]
 
-  package init(kernel: Kernel, set: Set, args: [Arg]) throws(OP2Error) {
+  package init(kernel: Kernel, set: Set, args given: [Arg]) throws(OP2Error) {
     let parameters = try kernel.signature.get()
+    let args = try Self.expand(given, loop: kernel.name)
     guard parameters.parameters.count == args.count else {
+      if args.count != given.count {
+        throw .mixedArgumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count,
+                                          arguments: given.count, expandedArguments: args.count)
+      }
       throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count)
     }
     for s in [set] + args.compactMap(\.data.set) + args.compactMap(\.map?.to) where s.layout.declaredInBlocks {
@@ -150,6 +155,23 @@ public final class ParLoop: @unchecked Sendable {
                               constDeclarations: consts.foldedDeclarations, runtimeConsts: consts.runtime.map(\.descriptor),
                               arguments: descriptors)
     bytesMoved = Self.estimateBytes(args, set: set)
+  }
+
+  /// The arguments with each mixed one (a ``MixedDat``, a block ``Mat`` through ``MixedMap``s)
+  /// replaced by its components, in order, as PyOP2 passes them; plain arguments are unchanged.
+  /// - Throws: ``OP2Error/mixedArgumentMismatch(_:reason:)`` for a mixed argument that cannot
+  ///   be used, naming its position in `args`.
+  package static func expand(_ args: [Arg], loop: String) throws(OP2Error) -> [Arg] {
+    guard args.contains(where: { $0.mixed != nil }) else { return args }
+    var out: [Arg] = []
+    for (i, arg) in args.enumerated() {
+      guard let mixed = arg.mixed else { out.append(arg); continue }
+      if let problem = mixed.problem {
+        throw .mixedArgumentMismatch(.init(loop: loop, position: i + 1, argument: arg.summary), reason: problem)
+      }
+      out.append(contentsOf: mixed.components)
+    }
+    return out
   }
 
   private static func validate(_ arg: Arg, at: OP2Error.ArgumentLocation, set: Set) throws(OP2Error) {

@@ -158,7 +158,8 @@ extension ParLoop {
   /// messages name the user's own arguments).
   package convenience init(kernel: Kernel, subset: Subset, args: [Arg]) throws(OP2Error) {
     _ = try ParLoop(kernel: kernel, set: subset.superset, args: args)
-    try self.init(kernel: kernel, set: subset.iterationSet, args: subset.lower(args, loop: kernel.name))
+    try self.init(kernel: kernel, set: subset.iterationSet,
+                  args: subset.lower(ParLoop.expand(args, loop: kernel.name), loop: kernel.name))
   }
 }
 

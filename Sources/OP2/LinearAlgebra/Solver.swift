@@ -116,6 +116,7 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
   @discardableResult
   public func solve<T: MatScalar>(_ matrix: Mat<T>, solution: Dat<T>, rhs: Dat<T>) throws(OP2Error) -> Report {
     let operation = "Solver \(name).solve"
+    if matrix.blockMats != nil { throw matrix.blockMatrixError("solve (pass MixedDats)") }
     try matrix.check(solution, on: matrix.sparsity.cols, operation: operation)
     try matrix.check(rhs, on: matrix.sparsity.rows, operation: operation)
     matrix.forEachPending()
@@ -131,6 +132,12 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
       throw .solverDiverged(solver: name, reason: reason, iterations: outcome.iterations, residual: outcome.residual)
     }
     return Report(iterations: outcome.iterations, residualNorm: outcome.residual, reason: reason)
+  }
+
+  /// Configures the KSP with a block Mat's nest (giving a fieldsplit PC its fields) and solves.
+  package func solveBlock(_ nest: _MatHandle, b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
+    try handle.configure(operator: nest, options: options, prefix: optionsPrefix, fields: true)
+    return try handle.solve(b: b, x: x)
   }
 
   /// The KSP and PC types in effect after the last solve, such as `("cg", "gamg")`.
