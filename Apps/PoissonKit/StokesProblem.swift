@@ -36,20 +36,22 @@ public struct StokesProblem: Sendable {
   public init(mesh: TriangleMesh) { self.mesh = mesh }
 
   /// The default solver options: FGMRES around a full Schur-complement fieldsplit, LU on the
-  /// velocity block and on PETSc's `selfp` approximation of the Schur complement.
+  /// velocity block, GMRES with Jacobi on PETSc's `selfp` approximation of the Schur complement.
   public static let defaultOptions = [
     "ksp_type": "fgmres", "ksp_rtol": "1e-10",
     "pc_type": "fieldsplit", "pc_fieldsplit_type": "schur",
     "pc_fieldsplit_schur_fact_type": "full", "pc_fieldsplit_schur_precondition": "selfp",
     "fieldsplit_0_ksp_type": "preonly", "fieldsplit_0_pc_type": "lu",
-    "fieldsplit_1_ksp_type": "gmres", "fieldsplit_1_ksp_rtol": "1e-12", "fieldsplit_1_pc_type": "lu",
+    "fieldsplit_1_ksp_type": "gmres", "fieldsplit_1_ksp_rtol": "1e-12", "fieldsplit_1_pc_type": "jacobi",
   ]
 
   /// Assembles and solves.
-  /// - Parameter options: PETSc options merged over ``defaultOptions``; the options database
-  ///   (`PETSC_OPTIONS`) overrides both.
+  /// - Parameters:
+  ///   - options: PETSc options merged over ``defaultOptions``; the options database
+  ///     (`PETSC_OPTIONS`) overrides both.
+  ///   - blockFormat: How PETSc sees the block Mat: `MATNEST` or an AIJ copy.
   /// - Throws: ``OP2Error`` from the loops, PETSc or a solve that does not converge.
-  public func solve(options: [String: String] = [:]) throws(OP2Error) -> Solution {
+  public func solve(options: [String: String] = [:], blockFormat: BlockFormat = .nest) throws(OP2Error) -> Solution {
     var clock = ContinuousClock.now
     func lap() -> Double {
       let t = ContinuousClock.now
@@ -64,6 +66,7 @@ public struct StokesProblem: Sendable {
     let shape = try space ** [2, 1]
     let cellToSpace = try MixedMap([cellToNode, cellToNode], name: "cell2space")
     let A = try Mat<Double>(try Sparsity(shape, map: cellToSpace, name: "stokes"), name: "A")
+    A.blockFormat = blockFormat
     let b = MixedDat<Double>(shape, name: "b")
     let up = MixedDat<Double>(shape, name: "up")
     let exact = MixedDat<Double>(shape, name: "exact")

@@ -1,3 +1,12 @@
+/// How a block ``Mat`` is handed to PETSc's solvers (see <doc:MixedSpaces> for measurements).
+public enum BlockFormat: String, Sendable, CaseIterable {
+  /// PETSc's `MATNEST` over the blocks (the default): no copy; fieldsplit extracts blocks for free.
+  case nest
+  /// A monolithic `MATAIJ` copy of the nest made at each solve (`MatConvert`): any preconditioner
+  /// works (LU, ILU, GAMG on the whole system), at the cost of the copy.
+  case aij
+}
+
 extension Mat {
   /// Block `(i, j)` of a block Mat (over a mixed ``Sparsity``): an ordinary ``Mat`` over
   /// `sparsity.blocks[i][j]`, which loops assemble as any Mat
@@ -130,7 +139,8 @@ extension Solver {
     for d in rhs.dats { Runtime.current.prepareHostAccess(to: d, writing: false) }
     for d in solution.dats { Runtime.current.prepareHostAccess(to: d, writing: true) }
     let b = _MixedVec(rhs.dats, copying: true), x = _MixedVec(solution.dats, copying: true)
-    let outcome = try solveBlock(matrix.handle, b: b.vec, x: x.vec)
+    let monolithic = matrix.blockFormat == .aij ? try _MatHandle(convertingToAIJ: matrix.handle) : nil
+    let outcome = try solveBlock(matrix.handle, monolithic: monolithic, b: b.vec, x: x.vec)
     x.scatter(into: solution.dats)
     for d in solution.dats { d.haloState.markStale() }
     let reason = ConvergedReason(rawValue: outcome.reason)

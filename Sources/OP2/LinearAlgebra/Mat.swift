@@ -76,6 +76,8 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   package let handle: _MatHandle
   /// The blocks of a block Mat (over a mixed Sparsity), whose nest ``handle`` is; nil otherwise.
   package let blockMats: [[Mat<T>]]?
+  /// How a block Mat is solved: its nest, or an AIJ copy of it. Ignored for a plain Mat.
+  public var blockFormat: BlockFormat = .nest
   /// Always host-resident: Mats live in PETSc.
   package let residence = _DataResidence()
 

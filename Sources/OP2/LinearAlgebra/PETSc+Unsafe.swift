@@ -223,6 +223,25 @@ package final class _MatHandle: @unchecked Sendable {
     }
   }
 
+  /// A monolithic AIJ copy of an assembled nest (`MatConvert` to `MATAIJ`), in the nest's global
+  /// numbering, so the nest's index sets describe its fields too.
+  package init(convertingToAIJ nest: _MatHandle) throws(OP2Error) {
+    name = nest.name
+    communicator = nest.communicator
+    var created: CPETSc.Mat?
+    try PETSc.locked { () throws(OP2Error) in
+      try petsc("MatConvert (Mat \(nest.name) to AIJ)") { MatConvert(nest.mat, MATAIJ, MAT_INITIAL_MATRIX, &created) }
+    }
+    mat = created
+    state = .allocate(capacity: 1)
+    state.initialize(to: op2shim_mat_state())
+    state.pointee.lastMode = NOT_SET_VALUES
+    contexts = .allocate(capacity: 2)
+    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
+      (contexts + k).initialize(to: op2shim_mat_context(mat: created, mode: mode, rdim: 1, cdim: 1, state: state))
+    }
+  }
+
   /// MatAssemblyBegin/End whatever the assembled flag says: a nest's blocks may have changed
   /// (new values, zeroed rows) since it was last assembled, and this is what tells a KSP that
   /// its operator changed (the object state rises). Collective under MPI.
@@ -406,7 +425,7 @@ package final class _KSPHandle: @unchecked Sendable {
   /// Sets the operator and the options: first `options` (keys with or without the leading `-`,
   /// such as `ksp_type`, `pc_type`, `ksp_rtol`), then PETSc's options database under `prefix`,
   /// which overrides them (`PETSC_OPTIONS`, ``PETSc/insertOptions(_:)``).
-  package func configure(operator mat: _MatHandle, options: [String: String], prefix: String, fields: Bool = false) throws(OP2Error) {
+  package func configure(operator mat: _MatHandle, options: [String: String], prefix: String, fields: _MatHandle? = nil) throws(OP2Error) {
     try mat.assemble()
     try PETSc.locked { () throws(OP2Error) in
       // The KSP lives on the Mat's communicator: made on PETSC_COMM_SELF, it is made again the
@@ -434,7 +453,7 @@ package final class _KSPHandle: @unchecked Sendable {
       try petsc("KSPSetFromOptions (Solver \(name), options \(options))") { KSPSetFromOptions(ksp) }
       try petsc("KSPSetOptionsPrefix") { KSPSetOptionsPrefix(ksp, prefix) }
       try petsc("KSPSetFromOptions (Solver \(name), options database)") { KSPSetFromOptions(ksp) }
-      if fields, fieldsOf != ObjectIdentifier(mat) { try setFields(of: mat) }
+      if let fields, fieldsOf != ObjectIdentifier(fields) { try setFields(of: fields) }
     }
   }
 

@@ -135,8 +135,9 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
   }
 
   /// Configures the KSP with a block Mat's nest (giving a fieldsplit PC its fields) and solves.
-  package func solveBlock(_ nest: _MatHandle, b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
-    try handle.configure(operator: nest, options: options, prefix: optionsPrefix, fields: true)
+  /// With `monolithic`, the operator is that AIJ copy of the nest (fields still from the nest).
+  package func solveBlock(_ nest: _MatHandle, monolithic: _MatHandle?, b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
+    try handle.configure(operator: monolithic ?? nest, options: options, prefix: optionsPrefix, fields: nest)
     return try handle.solve(b: b, x: x)
   }
 

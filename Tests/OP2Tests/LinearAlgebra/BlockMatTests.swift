@@ -75,11 +75,13 @@ struct BlockMatTests {
     }
   }
 
-  @Test("fieldsplit (Schur and additive) solves the block system to the dense solution", arguments: ["schur", "additive"])
-  func fieldsplitSolve(type: String) throws {
+  @Test("fieldsplit (Schur and additive) solves the block system to the dense solution, on the nest and on an AIJ copy",
+        arguments: ["schur", "additive"], BlockFormat.allCases)
+  func fieldsplitSolve(type: String, format: BlockFormat) throws {
     try OP2.withConfiguration(.testing(.sequential)) {
       let l = try Line()
       let A = try Mat<Double>(try Sparsity(l.shape, map: l.mm), name: "A")
+      A.blockFormat = format
       try parLoop(Kernel(code: Self.blockKernel, name: "blocks"), over: l.cells, A(.inc, rows: l.mm, cols: l.mm))
       let rhs: [[Double]] = [[1, 2, 3], [-1, 0.5]]
       let b = try MixedDat<Double>(l.shape, values: rhs, name: "b")
