@@ -16,7 +16,7 @@
 /// The components are ordinary Dats: they take part in lazy evaluation, fusion, halo exchanges
 /// and every backend as any Dat does, and can be used on their own (`up[0]`). A block ``Mat``
 /// solves with MixedDats as solution and right-hand side
-/// (``Solver/solve(_:solution:rhs:)-(Mat<T>,MixedDat<T>,MixedDat<T>)``).
+/// (``Solver/solve(_:solution:rhs:)-(_,MixedDat<T>,_)``).
 ///
 /// The corresponding PyOP2 class is `op2.MixedDat`; OP2 has none.
 public final class MixedDat<T: OP2Scalar>: CustomStringConvertible, @unchecked Sendable {

@@ -122,7 +122,7 @@ extension Solver {
   /// separate Dats). Every solve re-assembles the nest, so the preconditioner is set up again.
   ///
   /// - Throws: ``OP2Error/linearAlgebraMismatch(operation:object:expected:found:)`` for a plain
-  ///   Mat or MixedDats on other data sets; otherwise as ``solve(_:solution:rhs:)-(Mat<T>,Dat<T>,Dat<T>)``.
+  ///   Mat or MixedDats on other data sets; otherwise as ``solve(_:solution:rhs:)-(_,Dat<T>,_)``.
   @discardableResult
   public func solve<T: MatScalar>(_ matrix: Mat<T>, solution: MixedDat<T>, rhs: MixedDat<T>) throws(OP2Error) -> Report {
     let operation = "Solver \(name).solve"

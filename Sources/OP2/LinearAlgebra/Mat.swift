@@ -29,7 +29,7 @@ extension Double: MatScalar {
 /// inserts instead (`INSERT_VALUES`). The map pair must be one the Sparsity was built from.
 ///
 /// **Laziness.** Loops that assemble a Mat are queued like any other writing loop. Every use of
-/// the Mat — ``Solver/solve(_:solution:rhs:)``, ``row(_:)``, ``denseValues()``, ``multiply(_:into:)``,
+/// the Mat — ``Solver/solve(_:solution:rhs:)-(_,Dat<T>,_)``, ``row(_:)``, ``denseValues()``, ``multiply(_:into:)``,
 /// ``zeroRows(_:diagonal:symmetric:solution:rhs:)`` — first runs the queued loops that write it,
 /// then finishes PETSc assembly (`MatAssemblyBegin/End`) if values were set since the last use.
 ///

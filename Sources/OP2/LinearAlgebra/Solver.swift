@@ -19,7 +19,7 @@
 /// `KSPConvergedReason`. The KSP is destroyed (`KSPDestroy`) with the solver.
 ///
 /// **MPI.** With a distributed ``Mat`` the KSP lives on the Mat's communicator (it is made there
-/// on the first solve) and every rank calls ``solve(_:solution:rhs:)`` together. The right-hand
+/// on the first solve) and every rank calls ``solve(_:solution:rhs:)-(_,Dat<T>,_)`` together. The right-hand
 /// side and solution are the Dats' owned values (`VecCreateMPIWithArray`, no copy); the solve
 /// writes the owned values of the solution and marks its halo stale, so the next loop that reads
 /// it through a map exchanges the halo first. Iteration counts and residuals are global, the

@@ -41,7 +41,7 @@ extension Sparsity {
   }
 
   /// The square block pattern of one mixed map used for rows and columns.
-  /// - Throws: as ``init(rows:cols:maps:name:)-(MixedDataSet,MixedDataSet,_,_)``.
+  /// - Throws: as ``init(rows:cols:maps:name:)-(MixedDataSet,_,_,_)``.
   public init(_ dataSet: MixedDataSet, map: MixedMap, name: String? = nil) throws(OP2Error) {
     try self.init(rows: dataSet, cols: dataSet, maps: [(map, map)], name: name)
   }

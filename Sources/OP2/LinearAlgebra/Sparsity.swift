@@ -72,7 +72,7 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
 
   /// The square pattern of one map used for both rows and columns (a P1 stiffness matrix).
   ///
-  /// - Throws: as ``init(rows:cols:maps:name:)``.
+  /// - Throws: as ``init(rows:cols:maps:name:)-(DataSet,_,_,_)``.
   public init(_ dataSet: DataSet, map: Map, name: String? = nil) throws(OP2Error) {
     try self.init(rows: dataSet, cols: dataSet, maps: [(map, map)], name: name)
   }
