@@ -46,6 +46,12 @@ struct Poisson: ParsableCommand {
   @Option(help: "Write the solution and the exact solution to a .vtu file.")
   var vtk: String?
 
+  @Flag(help: "Solve the Stokes demo instead: stabilised P1/P1 on the unit square as a 2×2 block Mat with a Schur fieldsplit preconditioner (one process; --n, --convergence, --petsc-options and --backend apply).")
+  var stokes = false
+
+  @Option(help: "With --stokes: how PETSc sees the block Mat, nest (MATNEST) or aij (a monolithic copy).")
+  var blockFormat: String = "nest"
+
   @Option(help: "Execution backend: sequential, threaded or opencl (default: OP2_BACKEND, else sequential; Mat assembly runs on the host).")
   var backend: String?
 
@@ -108,6 +114,7 @@ struct Poisson: ParsableCommand {
       if OP2.rank == 0 { try OutputFile.checkWritable(timings) }
     }
     if convergence > 1, OP2.rankCount > 1 { throw ValidationError("--convergence runs in one process, not under mpirun") }
+    if stokes { return try runStokes() }
 
     let start = ContinuousClock.now
     let triangles: TriangleMesh = try mesh.map { TriangleMesh(try GmshReader.read(contentsOf: $0)) } ?? .unitSquare(n: n)
@@ -213,3 +220,29 @@ func wholeNumber(_ text: String, option: String) throws -> Int {
 }
 
 Poisson.main()
+
+extension Poisson {
+  /// `--stokes`: the block-system demo, with its convergence study.
+  func runStokes() throws {
+    guard OP2.rankCount == 1 else { throw ValidationError("--stokes runs in one process, not under mpirun") }
+    guard let format = BlockFormat(rawValue: blockFormat) else { throw ValidationError("--block-format must be nest or aij, not \(blockFormat)") }
+    if let petscOptions { try Solver.insertOptions(petscOptions) }
+    say("stokes: stabilised P1/P1 on the unit square, n = \(n), block format \(format); backend \(OP2.configuration.backend)")
+    var previous: (u: Double, p: Double)?
+    for level in stride(from: convergence - 1, through: 0, by: -1) {
+      let size = n >> level
+      let s = try StokesProblem(mesh: .unitSquare(n: size)).solve(blockFormat: format)
+      var line = String(format: "  n %5d  velocity L2 error %.6e  pressure L2 error %.6e  %@ %d iterations  assembly %.3f s  solve %.3f s",
+                        size, s.velocityError, s.pressureError, s.pcType, s.solve.iterations, s.assemblySeconds, s.solveSeconds)
+      if let previous {
+        line += String(format: "  orders %.3f %.3f", log2(previous.u / s.velocityError), log2(previous.p / s.pressureError))
+      }
+      say(line)
+      previous = (s.velocityError, s.pressureError)
+      if level == 0, let maxError, s.velocityError > maxError {
+        say(String(format: "velocity L2 error %.6e exceeds --max-error %.6e", s.velocityError, maxError))
+        throw ExitCode(1)
+      }
+    }
+  }
+}

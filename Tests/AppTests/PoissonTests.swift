@@ -92,6 +92,18 @@ struct PoissonTests {
     #expect(try Self.printedError(fromFile).isApproximatelyEqual(to: expected8, relativeTolerance: 1e-4), "output:\n\(fromFile)")
   }
 
+  @Test("poisson --stokes prints the convergence study of the block system, nest and aij alike",
+        .enabled(if: poisson != nil, "the poisson executable was not built"))
+  func stokesCommand() throws {
+    for format in ["nest", "aij"] {
+      let output = try run(Self.poisson!, ["--stokes", "--n", "16", "--convergence", "2", "--block-format", format, "--max-error", "1e-2"])
+      #expect(output.contains("block format \(format)") && output.contains("fieldsplit"), "output:\n\(output)")
+      let orders = try #require(output.split(separator: "\n").last { $0.contains("orders") }, "output:\n\(output)")
+      let velocityOrder = try #require(Double(orders.split(separator: " ").dropLast().last ?? ""))
+      #expect(velocityOrder > 1.8, "output:\n\(output)")
+    }
+  }
+
   /// The value of the command's `L2 error: <value>` line.
   static func printedError(_ output: String) throws -> Double {
     let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("L2 error: ") })

@@ -36,13 +36,19 @@ public struct Arg: Sendable {
   public let index: Int?
   /// For a ``Mat`` argument: its maps and launch block (`map` is then the row map).
   package let matrix: _MatArgument?
+  /// For an argument built from mixed objects (a ``MixedDat``, a block ``Mat`` through
+  /// ``MixedMap``s): the arguments it expands to, one per component, or why it cannot be used.
+  /// `parLoop` expands it before anything else, so nothing past validation sees it.
+  package let mixed: _MixedArgument?
 
-  package init(data: any _ArgData, access: Access, map: Map?, index: Int?, matrix: _MatArgument? = nil) {
+  package init(data: any _ArgData, access: Access, map: Map?, index: Int?, matrix: _MatArgument? = nil,
+               mixed: _MixedArgument? = nil) {
     self.data = data
     self.access = access
     self.map = map
     self.index = index
     self.matrix = matrix
+    self.mixed = mixed
   }
 
   /// Whether the argument is a Global.
@@ -50,9 +56,18 @@ public struct Arg: Sendable {
 
   /// A short rendering for messages, like `res via pecell[0]`.
   public var summary: String {
+    if let mixed { return mixed.summary }
     if let matrix { return "\(data.name) via (\(matrix.rowMap.name), \(matrix.colMap.name))" }
     guard let map else { return data.name }
     if let index { return "\(data.name) via \(map.name)[\(index)]" }
     return "\(data.name) via \(map.name)"
   }
+}
+
+/// The mixed part of an ``Arg``: its components, in the order the kernel receives them, or the
+/// reason it cannot be used (reported by `parLoop` with the argument's position).
+package struct _MixedArgument: Sendable {
+  package var components: [Arg]
+  package var problem: String?
+  package var summary: String
 }

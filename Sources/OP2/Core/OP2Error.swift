@@ -83,6 +83,19 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   /// An extruded set or loop asks for what is not supported (a distributed base, the OpenCL target).
   case unsupportedOnExtrudedSet(set: String, reason: String)
 
+  // MARK: Mixed spaces
+
+  /// A ``MixedSet``, ``MixedDataSet``, ``MixedDat``, ``MixedMap`` or mixed ``Sparsity`` cannot be
+  /// built from its parts: `reason` says why (no components, component counts that differ,
+  /// a component on the wrong set).
+  case invalidMixed(object: String, reason: String)
+  /// A loop argument built from mixed objects does not fit: a ``MixedDat`` through a plain ``Map``
+  /// or through a ``MixedMap`` of another component count, or a block ``Mat`` passed whole.
+  case mixedArgumentMismatch(ArgumentLocation, reason: String)
+  /// The kernel's parameter count differs from the loop's arguments once each mixed argument is
+  /// expanded to one argument per component, as PyOP2 passes them.
+  case mixedArgumentCountMismatch(loop: String, kernelParameters: Int, arguments: Int, expandedArguments: Int)
+
   // MARK: Linear algebra
 
   /// A ``Sparsity`` was given maps that do not fit its DataSets, or no maps at all.
@@ -205,6 +218,12 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
       return "\(operation): \(set) is not an ExtrudedSet (regions, the layer argument and layer offsets need one)"
     case let .unsupportedOnExtrudedSet(set, reason):
       return "ExtrudedSet \"\(set)\": \(reason)"
+    case let .invalidMixed(object, reason):
+      return "\(object): \(reason)"
+    case let .mixedArgumentMismatch(at, reason):
+      return "\(Self.render(at)): \(reason)"
+    case let .mixedArgumentCountMismatch(loop, parameters, arguments, expanded):
+      return "parLoop \"\(loop)\": the kernel takes \(parameters) parameters but the \(arguments) arguments expand to \(expanded) (a mixed argument passes one argument per component)"
     case let .invalidSparsity(sparsity, reason):
       return "Sparsity \"\(sparsity)\": \(reason)"
     case let .matMapToSetMismatch(at, map, mapTo, mat, side, matSet):

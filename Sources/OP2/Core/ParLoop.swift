@@ -112,13 +112,18 @@ public final class ParLoop: @unchecked Sendable {
   ///   - layers: For a loop over an ``ExtrudedSet``, the layers each column visits (default: every
   ///     cell); must be nil for any other set.
   ///   - passLayer: Whether the kernel takes the layer as a last `int` (extruded sets only).
-  package init(kernel: Kernel, set: Set, args: [Arg], layers: LoopSignature.Extrusion.Layers? = nil,
+  package init(kernel: Kernel, set: Set, args given: [Arg], layers: LoopSignature.Extrusion.Layers? = nil,
                passLayer: Bool = false) throws(OP2Error) {
     let parameters = try kernel.signature.get()
+    let args = try Self.expand(given, loop: kernel.name)
     let extruded = set as? ExtrudedSet
     let extrusion = try Self.extrusion(of: set, layers: layers, passLayer: passLayer, kernel: kernel.name)
     let layerParameters = passLayer ? 1 : 0
     guard parameters.parameters.count == args.count + layerParameters else {
+      if args.count != given.count {
+        throw .mixedArgumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count,
+                                          arguments: given.count + layerParameters, expandedArguments: args.count + layerParameters)
+      }
       // The layer counts as one more argument passed.
       throw .argumentCountMismatch(loop: kernel.name, kernelParameters: parameters.parameters.count, arguments: args.count + layerParameters)
     }
@@ -177,6 +182,23 @@ public final class ParLoop: @unchecked Sendable {
     } else {
       extrusionBlock = nil
     }
+  }
+
+  /// The arguments with each mixed one (a ``MixedDat``, a block ``Mat`` through ``MixedMap``s)
+  /// replaced by its components, in order, as PyOP2 passes them; plain arguments are unchanged.
+  /// - Throws: ``OP2Error/mixedArgumentMismatch(_:reason:)`` for a mixed argument that cannot
+  ///   be used, naming its position in `args`.
+  package static func expand(_ args: [Arg], loop: String) throws(OP2Error) -> [Arg] {
+    guard args.contains(where: { $0.mixed != nil }) else { return args }
+    var out: [Arg] = []
+    for (i, arg) in args.enumerated() {
+      guard let mixed = arg.mixed else { out.append(arg); continue }
+      if let problem = mixed.problem {
+        throw .mixedArgumentMismatch(.init(loop: loop, position: i + 1, argument: arg.summary), reason: problem)
+      }
+      out.append(contentsOf: mixed.components)
+    }
+    return out
   }
 
   private static func validate(_ arg: Arg, at: OP2Error.ArgumentLocation, set: Set, slotFactor: Int = 1) throws(OP2Error) {

@@ -161,7 +161,8 @@ extension ParLoop {
   /// messages name the user's own arguments).
   package convenience init(kernel: Kernel, subset: Subset, args: [Arg]) throws(OP2Error) {
     _ = try ParLoop(kernel: kernel, set: subset.superset, args: args)
-    try self.init(kernel: kernel, set: subset.iterationSet, args: subset.lower(args, loop: kernel.name))
+    try self.init(kernel: kernel, set: subset.iterationSet,
+                  args: subset.lower(ParLoop.expand(args, loop: kernel.name), loop: kernel.name))
   }
 }
 
@@ -180,5 +181,22 @@ extension Dat {
                              found: "of \(subset.superset.name)", expected: "a subset of \(dataSet.set.name)")
     }
     try parLoop(DatAlgebra.kernel(for: .init(form: .zero, cType: T.cType, dim: dim)), over: subset, self(.write))
+  }
+
+  /// Copies this Dat's values into `other` on the elements of `subset` only (a generated loop
+  /// over the subset, queued lazily like ``copy(to:)``); `other`'s other values stay.
+  /// Copying a Dat to itself does nothing. PyOP2's `Dat.copy(other, subset=)`.
+  /// - Throws: ``OP2Error/algebraMismatch(operation:operand:found:expected:)`` when `other` is on
+  ///   another set or dim, or `subset` is not a subset of this Dat's set; as a loop over a
+  ///   Subset (not under MPI yet).
+  public func copy(to other: Dat<T>, subset: Subset) throws(OP2Error) {
+    let operation = "\(name).copy(to: \(other.name), subset: \(subset.name))"
+    try other.checkOperand(self, operation: operation)
+    guard subset.superset === dataSet.set else {
+      throw .algebraMismatch(operation: operation, operand: "Subset \"\(subset.name)\"",
+                             found: "of \(subset.superset.name)", expected: "a subset of \(dataSet.set.name)")
+    }
+    guard other !== self else { return }
+    try parLoop(DatAlgebra.kernel(for: .init(form: .copy, cType: T.cType, dim: dim)), over: subset, other(.write), self(.read))
   }
 }

@@ -29,7 +29,7 @@ extension Double: MatScalar {
 /// inserts instead (`INSERT_VALUES`). The map pair must be one the Sparsity was built from.
 ///
 /// **Laziness.** Loops that assemble a Mat are queued like any other writing loop. Every use of
-/// the Mat — ``Solver/solve(_:solution:rhs:)``, ``row(_:)``, ``denseValues()``, ``multiply(_:into:)``,
+/// the Mat — ``Solver/solve(_:solution:rhs:)-(_,Dat<T>,_)``, ``row(_:)``, ``denseValues()``, ``multiply(_:into:)``,
 /// ``zeroRows(_:diagonal:symmetric:solution:rhs:)`` — first runs the queued loops that write it,
 /// then finishes PETSc assembly (`MatAssemblyBegin/End`) if values were set since the last use.
 ///
@@ -74,6 +74,10 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// The name used in messages (and PETSc's object name).
   public let name: String
   package let handle: _MatHandle
+  /// The blocks of a block Mat (over a mixed Sparsity), whose nest ``handle`` is; nil otherwise.
+  package let blockMats: [[Mat<T>]]?
+  /// How a block Mat is solved: its nest, or an AIJ copy of it. Ignored for a plain Mat.
+  public var blockFormat: BlockFormat = .nest
   /// Always host-resident: Mats live in PETSc.
   package let residence = _DataResidence()
 
@@ -88,11 +92,19 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// - Throws: ``OP2Error/petsc(operation:_:)`` when PETSc cannot start or create the matrix;
   ///   ``OP2Error/linearAlgebraMismatch(operation:object:expected:found:)`` when only one of the
   ///   row and column sets is distributed, or their numbering is not PETSc's.
+  ///
+  /// Over a mixed ``Sparsity`` the Mat is a block matrix: one Mat per block (named
+  /// `name[i,j]`, reached as `A[i, j]`) and PETSc's `MATNEST` over them (see <doc:MixedSpaces>).
   public init(_ sparsity: Sparsity, name: String? = nil) throws(OP2Error) {
     let name = name ?? "mat_\(sparsity.name)"
     self.sparsity = sparsity
     self.name = name
-    handle = try _MatHandle(sparsity: sparsity, name: name)
+    if let mixed = sparsity.mixed {
+      (blockMats, handle) = try Self.makeBlocks(mixed, name: name)
+    } else {
+      blockMats = nil
+      handle = try _MatHandle(sparsity: sparsity, name: name)
+    }
   }
 
   /// An assembly argument: the kernel receives the element matrix `double A[rowArity * rows.dim][colArity * cols.dim]`.
@@ -103,25 +115,33 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   ///   - rows: The map from the iteration set to the row set.
   ///   - cols: The map from the iteration set to the column set; the pair must be in the Sparsity.
   public func callAsFunction(_ access: Access, rows: Map, cols: Map) -> Arg {
-    Arg(data: self, access: access, map: rows, index: nil,
+    if blockMats != nil { return blockMatrixMisuse(access, rows: rows, cols: cols) }
+    return Arg(data: self, access: access, map: rows, index: nil,
         matrix: _MatArgument(handle: handle, sparsity: sparsity, access: access, rowMap: rows, colMap: cols))
   }
 
   /// Scalar rows on this rank: `rows.set.size * rows.dim` (the owned rows under MPI; all rows
   /// without it).
-  public var rowCount: Int { sparsity.rows.count }
+  public var rowCount: Int { sparsity.mixed?.rows.valueCount ?? sparsity.rows.count }
   /// Scalar columns on this rank: `cols.set.size * cols.dim` (the owned columns under MPI, the
   /// local part of a Vec the Mat multiplies).
-  public var columnCount: Int { sparsity.cols.count }
+  public var columnCount: Int { sparsity.mixed?.cols.valueCount ?? sparsity.cols.count }
   /// Scalar rows over all ranks: `rows.set.globalSize * rows.dim` (``rowCount`` without MPI).
-  public var globalRowCount: Int { sparsity.rows.set.globalSize * sparsity.rows.set.entitiesPerElement * sparsity.rows.dim }
+  public var globalRowCount: Int {
+    if let blocks = blockMats { return blocks.reduce(0) { $0 + $1[0].globalRowCount } }
+    return sparsity.rows.set.globalSize * sparsity.rows.set.entitiesPerElement * sparsity.rows.dim
+  }
   /// Scalar columns over all ranks: `cols.set.globalSize * cols.dim`.
-  public var globalColumnCount: Int { sparsity.cols.set.globalSize * sparsity.cols.set.entitiesPerElement * sparsity.cols.dim }
+  public var globalColumnCount: Int {
+    if let blocks = blockMats { return blocks[0].reduce(0) { $0 + $1.globalColumnCount } }
+    return sparsity.cols.set.globalSize * sparsity.cols.set.entitiesPerElement * sparsity.cols.dim
+  }
 
   /// Runs the queued loops that write the Mat and finishes its assembly (collective under MPI).
   /// - Throws: ``OP2Error/petsc(operation:_:)`` for an insertion or assembly failure (on every
   ///   rank under MPI, when it happened on any).
   public func assemble() throws(OP2Error) {
+    if let blocks = blockMats { return try assembleBlocks(blocks) }
     Runtime.current.prepareHostAccess(to: self, writing: false)
     try handle.assemble()
   }
@@ -141,6 +161,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   ///   ``OP2Error/petsc(operation:_:)``.
   public func row(_ row: Int) throws(OP2Error) -> [(column: Int, value: T)] {
     let operation = "Mat \(name).row"
+    if blockMats != nil { throw blockMatrixError("row") }
     guard row >= 0, row < rowCount else {
       throw .linearAlgebraMismatch(operation: operation, object: "row \(row)", expected: "a row in 0..<\(rowCount)", found: "\(row)")
     }
@@ -174,6 +195,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// this is the matrix in local numbers. PyOP2's `Mat.values`.
   /// - Throws: ``OP2Error/petsc(operation:_:)``.
   public func denseValues() throws(OP2Error) -> [T] {
+    if let blocks = blockMats { return try denseBlockValues(blocks) }
     try assemble()
     let columns = globalColumnCount
     var dense = [T](repeating: 0, count: globalRowCount * columns)
@@ -202,6 +224,10 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// loops that write the Mat run. Collective under MPI.
   /// - Throws: ``OP2Error/petsc(operation:_:)``.
   public func zero() throws(OP2Error) {
+    if let blocks = blockMats {
+      for row in blocks { for b in row { try b.zero() } }
+      return
+    }
     Runtime.current.prepareHostAccess(to: self, writing: true)
     try handle.zeroEntries()
   }
@@ -233,6 +259,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   public func zeroRows(_ nodes: [Int], diagonal: T = 1, symmetric: Bool = false,
                        solution: Dat<T>? = nil, rhs: Dat<T>? = nil) throws(OP2Error) {
     let operation = "Mat \(name).zeroRows"
+    if blockMats != nil { throw blockMatrixError("zeroRows") }
     let size = sparsity.rows.set.totalEntityCount
     if let bad = nodes.first(where: { $0 < 0 || $0 >= size }) {
       throw .linearAlgebraMismatch(operation: operation, object: "node \(bad)", expected: "a node of \(sparsity.rows.set.name) in 0..<\(size)", found: "\(bad)")
@@ -259,6 +286,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   ///   the wrong DataSets; ``OP2Error/petsc(operation:_:)``.
   public func multiply(_ x: Dat<T>, into y: Dat<T>) throws(OP2Error) {
     let operation = "Mat \(name).multiply"
+    if blockMats != nil { throw blockMatrixError("multiply") }
     try check(x, on: sparsity.cols, operation: operation)
     try check(y, on: sparsity.rows, operation: operation)
     Runtime.current.prepareHostAccess(to: self, writing: false)
@@ -272,6 +300,11 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// under MPI (collective). Forces the loops that write the Mat.
   /// - Throws: ``OP2Error/petsc(operation:_:)``.
   public func frobeniusNorm() throws(OP2Error) -> T {
+    if let blocks = blockMats {
+      var sum = 0.0
+      for row in blocks { for b in row { let n = try b.frobeniusNorm().petscScalar; sum += n * n } }
+      return T(petscScalar: sum.squareRoot())
+    }
     try assemble()
     return T(petscScalar: try handle.frobeniusNorm())
   }

@@ -197,6 +197,63 @@ package final class _MatHandle: @unchecked Sendable {
     }
   }
 
+  /// A block matrix (`MATNEST`) of `blocks[i][j]`, on their communicator (`PETSC_COMM_SELF` when
+  /// they are sequential). The nest references the blocks' Mats (PETSc counts the references),
+  /// so it stays valid while this handle lives; loops never insert into it directly.
+  package init(nest blocks: [[_MatHandle]], name: String) throws(OP2Error) {
+    self.name = name
+    let shared = blocks[0][0].communicator
+    communicator = shared
+    let rows = blocks.count, cols = blocks[0].count
+    var created: CPETSc.Mat?
+    try PETSc.locked { () throws(OP2Error) in
+      let mats: [CPETSc.Mat?] = blocks.flatMap { $0.map(\.mat) }
+      try mats.withUnsafeBufferPointer { (m) throws(OP2Error) in
+        try petsc("MatCreateNest (Mat \(name))") {
+          MatCreateNest(shared?._handle ?? op2shim_petsc_comm_self(), PetscInt(rows), nil, PetscInt(cols), nil, m.baseAddress, &created)
+        }
+      }
+      try petsc("PetscObjectSetName") { PetscObjectSetName(created, name) }
+    }
+    mat = created
+    state = .allocate(capacity: 1)
+    state.initialize(to: op2shim_mat_state())
+    state.pointee.lastMode = NOT_SET_VALUES
+    contexts = .allocate(capacity: 2)
+    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
+      (contexts + k).initialize(to: op2shim_mat_context(mat: created, mode: mode, rdim: 1, cdim: 1, state: state))
+    }
+  }
+
+  /// A monolithic AIJ copy of an assembled nest (`MatConvert` to `MATAIJ`), in the nest's global
+  /// numbering, so the nest's index sets describe its fields too.
+  package init(convertingToAIJ nest: _MatHandle) throws(OP2Error) {
+    name = nest.name
+    communicator = nest.communicator
+    var created: CPETSc.Mat?
+    try PETSc.locked { () throws(OP2Error) in
+      try petsc("MatConvert (Mat \(nest.name) to AIJ)") { MatConvert(nest.mat, MATAIJ, MAT_INITIAL_MATRIX, &created) }
+    }
+    mat = created
+    state = .allocate(capacity: 1)
+    state.initialize(to: op2shim_mat_state())
+    state.pointee.lastMode = NOT_SET_VALUES
+    contexts = .allocate(capacity: 2)
+    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
+      (contexts + k).initialize(to: op2shim_mat_context(mat: created, mode: mode, rdim: 1, cdim: 1, state: state))
+    }
+  }
+
+  /// MatAssemblyBegin/End whatever the assembled flag says: a nest's blocks may have changed
+  /// (new values, zeroed rows) since it was last assembled, and this is what tells a KSP that
+  /// its operator changed (the object state rises). Collective under MPI.
+  package func reassemble() throws(OP2Error) {
+    try PETSc.locked { () throws(OP2Error) in
+      try petsc("MatAssemblyBegin (Mat \(name))") { MatAssemblyBegin(mat, MAT_FINAL_ASSEMBLY) }
+      try petsc("MatAssemblyEnd (Mat \(name))") { MatAssemblyEnd(mat, MAT_FINAL_ASSEMBLY) }
+    }
+  }
+
   deinit {
     PETSc.lock.withLock { if PETSc.isRunning { _ = MatDestroy(&mat) } }
     contexts.deinitialize(count: 2)
@@ -352,6 +409,9 @@ package final class _MatHandle: @unchecked Sendable {
 package final class _KSPHandle: @unchecked Sendable {
   private var ksp: KSP?
   package let name: String
+  /// The nest whose row index sets were given to this KSP's fieldsplit PC (once per KSP: PETSc
+  /// appends a split for every call).
+  private var fieldsOf: ObjectIdentifier?
 
   package init(name: String) throws(OP2Error) {
     self.name = name
@@ -367,7 +427,7 @@ package final class _KSPHandle: @unchecked Sendable {
   /// Sets the operator and the options: first `options` (keys with or without the leading `-`,
   /// such as `ksp_type`, `pc_type`, `ksp_rtol`), then PETSc's options database under `prefix`,
   /// which overrides them (`PETSC_OPTIONS`, ``PETSc/insertOptions(_:)``).
-  package func configure(operator mat: _MatHandle, options: [String: String], prefix: String) throws(OP2Error) {
+  package func configure(operator mat: _MatHandle, options: [String: String], prefix: String, fields: _MatHandle? = nil) throws(OP2Error) {
     try mat.assemble()
     try PETSc.locked { () throws(OP2Error) in
       // The KSP lives on the Mat's communicator: made on PETSC_COMM_SELF, it is made again the
@@ -377,6 +437,7 @@ package final class _KSPHandle: @unchecked Sendable {
         try petsc("KSPCreate (Solver \(name), Mat \(mat.name))") { KSPCreate(op2shim_mat_comm(mat.mat), &created) }
         KSPDestroy(&ksp)
         ksp = created
+        fieldsOf = nil
       }
       try petsc("KSPSetOperators (Solver \(name), Mat \(mat.name))") { KSPSetOperators(ksp, mat.mat, mat.mat) }
       // The dictionary goes in under a private prefix, is read, and is taken out again, so that
@@ -394,7 +455,29 @@ package final class _KSPHandle: @unchecked Sendable {
       try petsc("KSPSetFromOptions (Solver \(name), options \(options))") { KSPSetFromOptions(ksp) }
       try petsc("KSPSetOptionsPrefix") { KSPSetOptionsPrefix(ksp, prefix) }
       try petsc("KSPSetFromOptions (Solver \(name), options database)") { KSPSetFromOptions(ksp) }
+      if let fields, fieldsOf != ObjectIdentifier(fields) { try setFields(of: fields) }
     }
+  }
+
+  /// Gives a fieldsplit PC the nest's row index sets as splits "0", "1", … (so that
+  /// `-fieldsplit_0_pc_type` and `-pc_fieldsplit_type schur` apply to the blocks); does nothing
+  /// for another PC type.
+  private func setFields(of mat: _MatHandle) throws(OP2Error) {
+    var pc: PC?
+    var pcType: PCType?
+    try petsc("KSPGetPC") { KSPGetPC(ksp, &pc) }
+    try petsc("PCGetType") { PCGetType(pc, &pcType) }
+    guard let pcType, String(cString: pcType) == "fieldsplit" else { return }
+    var rows: PetscInt = 0, cols: PetscInt = 0
+    try petsc("MatNestGetSize (Mat \(mat.name))") { MatNestGetSize(mat.mat, &rows, &cols) }
+    var sets = [IS?](repeating: nil, count: Int(rows))
+    try sets.withUnsafeMutableBufferPointer { (b) throws(OP2Error) in
+      try petsc("MatNestGetISs (Mat \(mat.name))") { MatNestGetISs(mat.mat, b.baseAddress, nil) }
+    }
+    for (k, field) in sets.enumerated() {
+      try petsc("PCFieldSplitSetIS (Solver \(name), field \(k))") { PCFieldSplitSetIS(pc, "\(k)", field) }
+    }
+    fieldsOf = ObjectIdentifier(mat)
   }
 
   /// KSPSolve on wrapped storage; returns the iteration count, the residual norm and the raw

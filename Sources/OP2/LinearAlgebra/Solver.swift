@@ -19,7 +19,7 @@
 /// `KSPConvergedReason`. The KSP is destroyed (`KSPDestroy`) with the solver.
 ///
 /// **MPI.** With a distributed ``Mat`` the KSP lives on the Mat's communicator (it is made there
-/// on the first solve) and every rank calls ``solve(_:solution:rhs:)`` together. The right-hand
+/// on the first solve) and every rank calls ``solve(_:solution:rhs:)-(_,Dat<T>,_)`` together. The right-hand
 /// side and solution are the Dats' owned values (`VecCreateMPIWithArray`, no copy); the solve
 /// writes the owned values of the solution and marks its halo stale, so the next loop that reads
 /// it through a map exchanges the halo first. Iteration counts and residuals are global, the
@@ -116,6 +116,7 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
   @discardableResult
   public func solve<T: MatScalar>(_ matrix: Mat<T>, solution: Dat<T>, rhs: Dat<T>) throws(OP2Error) -> Report {
     let operation = "Solver \(name).solve"
+    if matrix.blockMats != nil { throw matrix.blockMatrixError("solve (pass MixedDats)") }
     try matrix.check(solution, on: matrix.sparsity.cols, operation: operation)
     try matrix.check(rhs, on: matrix.sparsity.rows, operation: operation)
     matrix.forEachPending()
@@ -131,6 +132,13 @@ public final class Solver: CustomStringConvertible, @unchecked Sendable {
       throw .solverDiverged(solver: name, reason: reason, iterations: outcome.iterations, residual: outcome.residual)
     }
     return Report(iterations: outcome.iterations, residualNorm: outcome.residual, reason: reason)
+  }
+
+  /// Configures the KSP with a block Mat's nest (giving a fieldsplit PC its fields) and solves.
+  /// With `monolithic`, the operator is that AIJ copy of the nest (fields still from the nest).
+  package func solveBlock(_ nest: _MatHandle, monolithic: _MatHandle?, b: _VecStorage, x: _VecStorage) throws(OP2Error) -> (iterations: Int, residual: Double, reason: Int32) {
+    try handle.configure(operator: monolithic ?? nest, options: options, prefix: optionsPrefix, fields: nest)
+    return try handle.solve(b: b, x: x)
   }
 
   /// The KSP and PC types in effect after the last solve, such as `("cg", "gamg")`.

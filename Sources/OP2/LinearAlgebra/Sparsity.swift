@@ -33,7 +33,10 @@ import Synchronization
 ///
 /// The corresponding PyOP2 class is `op2.Sparsity`; OP2-Common has none (its matrices were removed).
 public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
+  /// The pattern; for a mixed sparsity, block (0, 0)'s (see ``blocks``).
   package let storage: _SparsityStorage
+  /// The blocks of a sparsity over ``MixedDataSet``s; nil for a plain one.
+  package let mixed: _MixedSparsity?
 
   /// Builds (or finds in the cache) the pattern of the given map pairs.
   ///
@@ -59,11 +62,17 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
       }
     }
     storage = _SparsityStorage.cached(rows: rows, cols: cols, maps: maps.map { MapPair(rows: $0.0, cols: $0.1) }, name: name)
+    mixed = nil
+  }
+
+  package init(mixed: _MixedSparsity) {
+    storage = mixed.blocks[0][0].storage
+    self.mixed = mixed
   }
 
   /// The square pattern of one map used for both rows and columns (a P1 stiffness matrix).
   ///
-  /// - Throws: as ``init(rows:cols:maps:name:)``.
+  /// - Throws: as ``init(rows:cols:maps:name:)-(DataSet,_,_,_)``.
   public init(_ dataSet: DataSet, map: Map, name: String? = nil) throws(OP2Error) {
     try self.init(rows: dataSet, cols: dataSet, maps: [(map, map)], name: name)
   }
@@ -75,7 +84,7 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
   /// The (row map, column map) pairs the pattern was built from.
   public var maps: [(Map, Map)] { storage.maps.map { ($0.rows, $0.cols) } }
   /// The name used in messages.
-  public var name: String { storage.name }
+  public var name: String { mixed?.name ?? storage.name }
   /// Nonzero node pairs (blocks); the scalar nonzeros are `blockNonzeroCount * rows.dim * cols.dim`.
   public var blockNonzeroCount: Int { storage.columns.count }
   /// The pattern in compressed-row form, as PETSc's `MatSeqAIJSetPreallocationCSR` takes it:
@@ -96,10 +105,14 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
     storage.maps.contains { $0.rows === rowMap && $0.cols === colMap }
   }
 
-  public static func == (lhs: Sparsity, rhs: Sparsity) -> Bool { lhs.storage === rhs.storage }
-  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(storage)) }
+  public static func == (lhs: Sparsity, rhs: Sparsity) -> Bool { lhs.storage === rhs.storage && lhs.mixed === rhs.mixed }
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(ObjectIdentifier(storage))
+    if let mixed { hasher.combine(ObjectIdentifier(mixed)) }
+  }
   public var description: String {
-    "Sparsity(\"\(name)\", \(rows) × \(cols), \(blockNonzeroCount) blocks)"
+    if let mixed { return "Sparsity(\"\(name)\", \(mixed.rows) × \(mixed.cols), \(mixed.rows.count)×\(mixed.cols.count) blocks)" }
+    return "Sparsity(\"\(name)\", \(rows) × \(cols), \(blockNonzeroCount) blocks)"
   }
 }
 

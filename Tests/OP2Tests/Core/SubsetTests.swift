@@ -135,4 +135,22 @@ struct SubsetTests {
       #expect(onT.data == [1, 2, 3, 4])
     }
   }
+
+  @Test("copy(to:subset:) copies only the subset's elements, lazily, and checks its operands", arguments: Backend.available)
+  func copyOnSubset(backend: Backend) throws {
+    try OP2.withConfiguration(.testing(backend)) {
+      let s = Set(size: 6, name: "s"), t = Set(size: 6, name: "t")
+      let a = try Dat<Double>(s ** 2, values: (0..<12).map(Double.init), name: "a")
+      let b = try Dat<Double>(s ** 2, values: Array(repeating: -1, count: 12), name: "b")
+      let sub = try Subset(of: s, indices: [4, 1], name: "sub")
+      try a.copy(to: b, subset: sub)
+      #expect(b.data == [-1, -1, 2, 3, -1, -1, -1, -1, 8, 9, -1, -1])
+      let other = try Subset(of: t, indices: [0], name: "other")
+      #expect(throws: OP2Error.algebraMismatch(operation: "a.copy(to: b, subset: other)", operand: "Subset \"other\"",
+                                               found: "of t", expected: "a subset of s")) {
+        try a.copy(to: b, subset: other)
+      }
+      #expect(b.data == [-1, -1, 2, 3, -1, -1, -1, -1, 8, 9, -1, -1])
+    }
+  }
 }
