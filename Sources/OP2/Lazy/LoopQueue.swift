@@ -27,8 +27,26 @@ package struct LoopQueue {
     var writes: [ObjectIdentifier]
   }
   private var entries: [Entry] = []
-  /// Items per recording runtime.
-  private var owned: [ObjectIdentifier: Int] = [:]
+  /// Items per recording runtime (one or two runtimes at a time: a short array beats hashing).
+  private var owned = OwnerCounts()
+
+  /// Items per owner, in a short array.
+  private struct OwnerCounts {
+    private var entries: [(owner: ObjectIdentifier, count: Int)] = []
+    var count: Int { entries.count }
+    subscript(owner: ObjectIdentifier) -> Int? {
+      entries.first { $0.owner == owner }?.count
+    }
+    mutating func add(_ n: Int, to owner: ObjectIdentifier) {
+      if let i = entries.firstIndex(where: { $0.owner == owner }) {
+        entries[i].count += n
+        if entries[i].count == 0 { entries.remove(at: i) }
+      } else {
+        entries.append((owner, n))
+      }
+    }
+    mutating func removeAll() { entries.removeAll() }
+  }
 
   package var isEmpty: Bool { entries.isEmpty }
   package var count: Int { entries.count }
@@ -49,13 +67,13 @@ package struct LoopQueue {
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
     let (reads, writes) = loop.accesses
     entries.append(Entry(work: .loop(loop, wrapper, runtime), owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
-    owned[ObjectIdentifier(runtime), default: 0] += 1
+    owned.add(1, to: ObjectIdentifier(runtime))
   }
 
   /// Queues a host store into `object` that must wait for the queued items using it.
   package mutating func appendStore(to object: ObjectIdentifier, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
     entries.append(Entry(work: .store(store), owner: ObjectIdentifier(owner), reads: [], writes: [object]))
-    owned[ObjectIdentifier(owner), default: 0] += 1
+    owned.add(1, to: ObjectIdentifier(owner))
   }
 
   /// Whether a queued item reads or writes `object`.
@@ -120,8 +138,7 @@ package struct LoopQueue {
     for (i, e) in entries.enumerated() {
       if selected[i] {
         taken.append(e.work)
-        owned[e.owner]! -= 1
-        if owned[e.owner] == 0 { owned[e.owner] = nil }
+        owned.add(-1, to: e.owner)
       } else {
         kept.append(e)
       }
