@@ -420,9 +420,11 @@ package final class LoopMemo: Sendable {
 
   private static func sameArguments(_ a: [Arg], _ b: [Arg]) -> Bool {
     guard a.count == b.count else { return false }
+    // Field by field, without copying (and retaining) whole arguments.
     for i in a.indices {
-      let x = a[i], y = b[i]
-      guard x.access == y.access, x.index == y.index, x.map === y.map, x.data === y.data, x.matrix == nil else { return false }
+      guard a[i].access == b[i].access, a[i].index == b[i].index, a[i].matrix == nil,
+            ObjectIdentifier(a[i].data) == ObjectIdentifier(b[i].data),
+            a[i].map.map(ObjectIdentifier.init) == b[i].map.map(ObjectIdentifier.init) else { return false }
     }
     return true
   }

@@ -66,8 +66,15 @@ package struct LoopGroup {
   package var name: String {
     guard loops.count > 1 else { return loops[0].kernel.name }
     var parts: [(name: String, count: Int)] = []
+    var previous: Kernel?
     for loop in loops {
-      if parts.last?.name == loop.kernel.name { parts[parts.count - 1].count += 1 } else { parts.append((loop.kernel.name, 1)) }
+      // The same kernel object as the previous loop: the same name, without comparing strings.
+      if loop.kernel === previous || parts.last?.name == loop.kernel.name {
+        parts[parts.count - 1].count += 1
+      } else {
+        parts.append((loop.kernel.name, 1))
+      }
+      previous = loop.kernel
     }
     return parts.map { $0.count == 1 ? $0.name : "\($0.name)×\($0.count)" }.joined(separator: "+")
   }
