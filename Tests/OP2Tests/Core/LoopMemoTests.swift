@@ -79,13 +79,16 @@ struct LoopMemoTests {
 
   @Test("a Const released and declared again, or a folded Const changed, is used with its new value", arguments: [false, true])
   func constChangesReachRepeats(lazy: Bool) throws {
-    let k = Kernel(code: "void scale_by(double *x) { *x = memo_scale * 10 + memo_folded; }", name: "scale_by")
+    // Const names are process-wide: each test case (they run in parallel) has its own.
+    let suffix = lazy ? "lazy" : "eager"
+    let k = Kernel(code: "void scale_by_\(suffix)(double *x) { *x = memo_scale_\(suffix) * 10 + memo_folded_\(suffix); }",
+                   name: "scale_by_\(suffix)")
     try OP2.withConfiguration(.testing(lazy: lazy)) {
       let s = Set(size: 2, name: "s")
       let d = Dat<Double>(s ** 1, name: "d")
-      let folded = try Const<Double>(name: "memo_folded", value: 1, foldedAtCompileTime: true)
+      let folded = try Const<Double>(name: "memo_folded_\(suffix)", value: 1, foldedAtCompileTime: true)
       do {
-        let scale = try Const<Double>(name: "memo_scale", value: 2)
+        let scale = try Const<Double>(name: "memo_scale_\(suffix)", value: 2)
         try parLoop(k, over: s, d(.write))
         #expect(d.data == [21, 21])
         scale.value = [3]
@@ -96,7 +99,7 @@ struct LoopMemoTests {
         #expect(d.data == [35, 35])
         OP2.flush()
       }
-      let again = try Const<Double>(name: "memo_scale", value: 7)
+      let again = try Const<Double>(name: "memo_scale_\(suffix)", value: 7)
       try parLoop(k, over: s, d(.write))
       #expect(d.data == [75, 75])
       withExtendedLifetime(again) {}
