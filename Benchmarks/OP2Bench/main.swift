@@ -72,11 +72,19 @@ extension Bench {
 
     @Option(help: "Elements of the triad.") var triadSize = 10_000_000
     @Option(help: "Calls for the overhead measurement.") var calls = 200_000
+    @Option(help: "Overhead modes to measure: eager, lazy or both.") var mode = "both"
+    @Option(help: "Overhead forms to measure: parloop, handle or both.") var form = "both"
+    @Flag(help: "Measure only the par_loop overhead (no compile, load or triad): for instruction counts.") var overheadOnly = false
+
+    func validate() throws {
+      guard ["eager", "lazy", "both"].contains(mode) else { throw ValidationError("--mode: eager, lazy or both") }
+      guard ["parloop", "handle", "both"].contains(form) else { throw ValidationError("--form: parloop, handle or both") }
+    }
 
     func run() throws {
       print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
       // 1. par_loop overhead on a 1-element set, warm cache, eager and lazy (queue + flush).
-      for lazy in [false, true] {
+      for lazy in [false, true] where mode == "both" || (mode == "lazy") == lazy {
         var config = OP2.configuration
         config.lazy = lazy
         try OP2.withConfiguration(config) {
@@ -85,10 +93,13 @@ extension Bench {
           let k = Kernel(code: "void nothing(double *x) { }", name: "nothing")
           try parLoop(k, over: set, d(.rw))
           OP2.flush()
-          let t = now()
-          for _ in 0..<calls { try parLoop(k, over: set, d(.rw)) }
-          OP2.flush()
-          print("par_loop overhead (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(t) / Double(calls) * 1e6, "%.2f")) µs/call")
+          if form != "handle" {
+            let t = now()
+            for _ in 0..<calls { try parLoop(k, over: set, d(.rw)) }
+            OP2.flush()
+            print("par_loop overhead (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(t) / Double(calls) * 1e6, "%.2f")) µs/call")
+          }
+          guard form != "parloop" else { return }
           // The same loop through a reusable handle (PyOP2's pre-built ParLoop).
           let step = try ParLoop(k, over: set, d(.rw))
           try step()
@@ -99,6 +110,7 @@ extension Bench {
           print("ParLoop handle call (\(lazy ? "lazy, queue + flush" : "eager")): \(f(seconds(th) / Double(calls) * 1e6, "%.2f")) µs/call")
         }
       }
+      if overheadOnly { return }
       // 2. Cold compile and warm-cache load, in a fresh cache folder.
       let folder = FileManager.default.temporaryDirectory.path + "/op2-bench-\(getpid())"
       defer { try? FileManager.default.removeItem(atPath: folder) }

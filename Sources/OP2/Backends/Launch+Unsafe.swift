@@ -25,6 +25,25 @@ package final class LaunchArguments: @unchecked Sendable {
 
   deinit { pointers.deallocate() }
 
+  /// Calls `loop`'s wrapper once for the elements in `range`, with an argument vector on the
+  /// stack (no allocation: the sequential backend's path for a loop that runs alone).
+  package static func call(_ loop: ParLoop, _ wrapper: CompiledWrapper, range: Range<Int>) {
+    guard !range.isEmpty else { return }
+    let args = loop.args
+    withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(args.count * 2, 1)) { vector in
+      let pointers = vector.baseAddress!
+      for i in args.indices {
+        let arg = args[i]
+        (pointers + 2 * i).initialize(to: arg.matrix?.block.baseAddress ?? arg.data.storage.baseAddress)
+        (pointers + 2 * i + 1).initialize(to: arg.map?.storage.baseAddress)
+      }
+      // The loop (so its Dats, Maps and Globals) outlives the call: `args` holds them.
+      withExtendedLifetime(args) {
+        wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
+      }
+    }
+  }
+
   /// Points argument `position`'s data at `buffer` instead (a per-thread reduction slot).
   package func redirect(argument position: Int, to buffer: _UnsafeDatBuffer) {
     retained.append(buffer)

@@ -125,11 +125,13 @@ package final class ConstRegistry: Sendable {
       if let foldedDeclaration { s.folded[name] = foldedDeclaration } else { s.runtime[name] = Weak(object: const) }
       return true
     }
+    LoopPlanEpoch.advance()
     if !ok { throw .duplicateConst(name: name) }
   }
 
   func update(name: String, foldedDeclaration: String) {
     state.withLock { s in s.folded[name] = foldedDeclaration }
+    LoopPlanEpoch.advance()
   }
 
   func unregister(name: String) {
@@ -138,6 +140,7 @@ package final class ConstRegistry: Sendable {
       s.folded[name] = nil
       s.runtime[name] = nil
     }
+    LoopPlanEpoch.advance()
   }
 
   /// The Consts whose names occur in `identifiers`, in declaration order: the C declarations of

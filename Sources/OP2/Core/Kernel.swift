@@ -28,6 +28,8 @@ public final class Kernel: CustomStringConvertible, @unchecked Sendable {
   package let signature: Result<KernelSignature, OP2Error>
   /// Every identifier in the code, to find the Consts it uses.
   package let identifiers: Swift.Set<String>
+  /// Validated calls of this kernel, for repeated `parLoop` calls (see ``LoopMemo``).
+  package let loopMemo = LoopMemo()
 
   /// Creates a kernel. Nothing is compiled until the kernel is used in a loop.
   public init(code: String, name: String) {

@@ -24,9 +24,14 @@ public func parLoop(_ kernel: Kernel, over set: Set, _ args: Arg...) throws(OP2E
 }
 
 /// Runs `kernel` over `set` with an array of arguments; see ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``.
+///
+/// A call that repeats an earlier one — the same kernel, set, Dats, Maps, slots and access
+/// modes — reuses that call's validation, signature and compiled wrapper (see ``LoopMemo``), so
+/// that it costs little more than calling a ``ParLoop`` handle.
 public func parLoop(_ kernel: Kernel, over set: Set, _ args: [Arg]) throws(OP2Error) {
-  let loop = try ParLoop(kernel: kernel, set: set, args: args)
-  try Runtime.current.submit(loop)
+  let runtime = Runtime.current
+  let loop = try kernel.loopMemo.loop(kernel, over: set, args, queued: runtime.configuration.lazy)
+  try runtime.submit(loop)
 }
 
 /// A validated loop that can be run again and again: PyOP2's pre-built `ParLoop`.
@@ -86,19 +91,32 @@ public final class ParLoop: @unchecked Sendable {
 
   /// The wrapper this loop last got, and from which runtime (held strongly: a runtime never holds
   /// loops, so there is no cycle, and a weak reference would cost a side table per runtime).
-  private struct Compiled {
-    var runtime: Runtime
-    var wrapper: CompiledWrapper
+  /// Shared by the loops ``LoopMemo`` makes from one validated call: they have one signature.
+  package final class CompiledSlot: Sendable {
+    private struct Compiled {
+      var runtime: Runtime
+      var wrapper: CompiledWrapper
+    }
+    private let compiled = Mutex<Compiled?>(nil)
+    init() {}
+
+    func wrapper(in runtime: Runtime) -> CompiledWrapper? {
+      compiled.withLock { c in c.flatMap { $0.runtime === runtime ? $0.wrapper : nil } }
+    }
+
+    func remember(_ wrapper: CompiledWrapper, in runtime: Runtime) {
+      compiled.withLock { $0 = Compiled(runtime: runtime, wrapper: wrapper) }
+    }
   }
-  private let compiled = Mutex<Compiled?>(nil)
+  package let compiled: CompiledSlot
 
   /// The wrapper compiled for this loop in `runtime`, if this loop ran there before.
   package func wrapper(in runtime: Runtime) -> CompiledWrapper? {
-    compiled.withLock { c in c.flatMap { $0.runtime === runtime ? $0.wrapper : nil } }
+    compiled.wrapper(in: runtime)
   }
 
   package func remember(_ wrapper: CompiledWrapper, in runtime: Runtime) {
-    compiled.withLock { $0 = Compiled(runtime: runtime, wrapper: wrapper) }
+    compiled.remember(wrapper, in: runtime)
   }
 
   /// Objects the loop reads (READ, RW, INC, MIN, MAX, its run-time Consts) and writes, for the queue.
@@ -182,6 +200,24 @@ public final class ParLoop: @unchecked Sendable {
     } else {
       extrusionBlock = nil
     }
+    compiled = CompiledSlot()
+  }
+
+  /// A loop that repeats a validated one (`template`) on the same objects: what ``LoopMemo``
+  /// returns when the template itself is gone. `args` name the template's objects, `consts`
+  /// are its run-time Consts.
+  fileprivate init(repeating template: LoopMemo.Plan, kernel: Kernel, set: Set, args: [Arg], consts: [any _ConstValue]) {
+    self.kernel = kernel
+    self.set = set
+    self.args = args
+    self.consts = consts
+    signature = template.signature
+    accesses = template.accesses
+    objectUses = template.objectUses
+    bytesMoved = template.bytesMoved
+    compiled = template.compiled
+    // The memo remembers no loop over an ExtrudedSet (see ``LoopMemo/loop(_:over:_:queued:)``).
+    extrusionBlock = nil
   }
 
   /// The arguments with each mixed one (a ``MixedDat``, a block ``Mat`` through ``MixedMap``s)
@@ -272,6 +308,14 @@ package struct TrafficEstimate {
 
   package init() {}
 
+  /// Adds a loop's arguments again right after adding them (a loop repeated back to back):
+  /// `bytes` is what the previous repeat added. After a loop's arguments are added, what the
+  /// estimate remembers about their objects depends on that loop alone (each Dat's last access
+  /// in it, its Maps seen), so every further repeat adds the same bytes and changes nothing else.
+  package mutating func addRepeat(bytes: Int) {
+    total += bytes
+  }
+
   /// Adds the arguments of a loop over `set`, after those added before.
   package mutating func add(_ args: [Arg], set: Set) {
     for arg in args where !arg.isGlobal && arg.matrix == nil {
@@ -291,5 +335,149 @@ package struct TrafficEstimate {
         total += map.from.size * map.arity * 4
       }
     }
+  }
+}
+
+/// Counts the changes that can make a validated loop stale: a Const declared, changed (a folded
+/// one changes the signature) or released, a Set's layout installed (partitioning changes sizes
+/// and what may run). ``LoopMemo`` drops plans made before the latest change.
+package enum LoopPlanEpoch {
+  private static let counter = Atomic<Int>(0)
+  /// The current count.
+  package static var current: Int { counter.load(ordering: .acquiring) }
+  /// Records a change.
+  package static func advance() { counter.add(1, ordering: .releasing) }
+}
+
+/// The last few validated calls of one kernel, so that ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``
+/// repeated on the same objects skips validation, signature hashing and the wrapper lookup.
+///
+/// A plan is found by the identities of the iteration set and of each argument's data and map,
+/// with its access mode and map slot — everything validation looks at is either one of those or
+/// a property those objects cannot change (dim, dtype, arity, a Map's sets). What they can change
+/// (a Set's layout, the Consts in the registry) advances ``LoopPlanEpoch``, and a plan from an
+/// earlier epoch is not used. Plans hold their objects weakly: a released Dat or Map is never
+/// kept alive by a memo, and a new object that reuses a released one's address does not match.
+/// Calls that fail validation are never remembered, so each one throws again; loops with Mat
+/// arguments, mixed arguments or over an ``ExtrudedSet`` are not remembered.
+package final class LoopMemo: Sendable {
+  /// What a validated call leaves for repeats. Immutable but for `last` (under the memo's lock).
+  fileprivate final class Plan: @unchecked Sendable {
+    let epoch: Int
+    /// Identities of the set and of each argument's data and map, for a quick comparison; the
+    /// weak references below confirm that the objects they name are still the ones validated.
+    let identities: [ObjectIdentifier?]
+    let accessModes: [Access]
+    let slots: [Int?]
+    weak var set: Set?
+    let objects: [WeakObject]
+    let consts: [WeakConst]
+    let signature: LoopSignature
+    let accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier])
+    let objectUses: [LoopGroup.ObjectUse]
+    let bytesMoved: Int
+    let compiled: ParLoop.CompiledSlot
+    /// The last loop made from this plan while lazy evaluation queues it: reused as it is while
+    /// it lives (so repeats of a queued loop are one object, which fusion and launches exploit).
+    weak var last: ParLoop?
+
+    init(_ loop: ParLoop, epoch: Int) {
+      self.epoch = epoch
+      identities = [ObjectIdentifier(loop.set)] + loop.args.flatMap { [ObjectIdentifier($0.data), $0.map.map(ObjectIdentifier.init)] }
+      accessModes = loop.args.map(\.access)
+      slots = loop.args.map(\.index)
+      set = loop.set
+      objects = loop.args.flatMap { [WeakObject(object: $0.data), WeakObject(object: $0.map)] }
+      consts = loop.consts.map { WeakConst(object: $0) }
+      signature = loop.signature
+      accesses = loop.accesses
+      objectUses = loop.objectUses
+      bytesMoved = loop.bytesMoved
+      compiled = loop.compiled
+    }
+
+    /// Whether `args` over `set` name this plan's objects (alive: not others at their
+    /// addresses), modes and slots.
+    func matches(_ set: Set, _ args: [Arg]) -> Bool {
+      guard accessModes.count == args.count, identities[0] == ObjectIdentifier(set) else { return false }
+      for i in args.indices {
+        let a = args[i]
+        guard accessModes[i] == a.access, slots[i] == a.index, identities[1 + 2 * i] == ObjectIdentifier(a.data),
+              identities[2 + 2 * i] == a.map.map(ObjectIdentifier.init) else { return false }
+      }
+      // The identities match; the objects validated must still be alive for them to be the same.
+      guard self.set != nil else { return false }
+      for i in objects.indices where identities[1 + i] != nil {
+        guard objects[i].object != nil else { return false }
+      }
+      return true
+    }
+  }
+
+  fileprivate struct WeakObject {
+    weak var object: AnyObject?
+  }
+
+  fileprivate struct WeakConst {
+    weak var object: (any _ConstValue)?
+  }
+
+  /// Plans kept per kernel: enough for a kernel called on a few sets of data in turn.
+  static let capacity = 4
+
+  private let plans = Mutex<[Plan]>([])
+
+  package init() {}
+
+  /// A validated loop of `kernel` over `set` with `args`: a remembered one when the call repeats
+  /// an earlier one, else a new one (validated, and remembered if valid). `queued` says whether
+  /// the loop will be queued (lazy evaluation): only then may a later repeat reuse the object.
+  /// - Throws: what ``ParLoop/init(kernel:set:args:)`` throws.
+  package func loop(_ kernel: Kernel, over set: Set, _ args: [Arg], queued: Bool) throws(OP2Error) -> ParLoop {
+    // Read before validating: a change during validation leaves the plan stale, never used.
+    let epoch = LoopPlanEpoch.current
+    if let known = repeated(kernel, set, args, epoch: epoch, queued: queued) { return known }
+    let loop = try ParLoop(kernel: kernel, set: set, args: args)
+    // Mat arguments, mixed ones (expanded into components) and extruded sets are not remembered.
+    guard !args.contains(where: { $0.matrix != nil || $0.mixed != nil }), !(set is ExtrudedSet) else { return loop }
+    let plan = Plan(loop, epoch: epoch)
+    if queued { plan.last = loop }
+    plans.withLock { plans in
+      plans.removeAll { $0.epoch != epoch || $0.set == nil }
+      if plans.count >= Self.capacity { plans.removeLast() }
+      plans.insert(plan, at: 0)
+    }
+    return loop
+  }
+
+  private func repeated(_ kernel: Kernel, _ set: Set, _ args: [Arg], epoch: Int, queued: Bool) -> ParLoop? {
+    plans.withLock { plans -> ParLoop? in
+      for plan in plans where plan.epoch == epoch {
+        // The last loop made from the plan, when it is still alive, compares by strong references.
+        if queued, let last = plan.last, last.set === set, Self.sameArguments(last.args, args) { return last }
+        guard plan.matches(set, args) else { continue }
+        var consts: [any _ConstValue] = []
+        consts.reserveCapacity(plan.consts.count)
+        for c in plan.consts {
+          guard let object = c.object else { return nil }
+          consts.append(object)
+        }
+        let loop = ParLoop(repeating: plan, kernel: kernel, set: set, args: args, consts: consts)
+        if queued { plan.last = loop }
+        return loop
+      }
+      return nil
+    }
+  }
+
+  private static func sameArguments(_ a: [Arg], _ b: [Arg]) -> Bool {
+    guard a.count == b.count else { return false }
+    // Field by field, without copying (and retaining) whole arguments.
+    for i in a.indices {
+      guard a[i].access == b[i].access, a[i].index == b[i].index, a[i].matrix == nil,
+            ObjectIdentifier(a[i].data) == ObjectIdentifier(b[i].data),
+            a[i].map.map(ObjectIdentifier.init) == b[i].map.map(ObjectIdentifier.init) else { return false }
+    }
+    return true
   }
 }

@@ -78,6 +78,7 @@ public class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   package func install(layout: SetLayout, distribution: _SetDistribution?) {
     self.layout = layout
     self.distribution = distribution
+    LoopPlanEpoch.advance()
   }
 
   public static func == (lhs: Set, rhs: Set) -> Bool { lhs === rhs }

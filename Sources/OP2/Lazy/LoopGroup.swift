@@ -66,8 +66,15 @@ package struct LoopGroup {
   package var name: String {
     guard loops.count > 1 else { return loops[0].kernel.name }
     var parts: [(name: String, count: Int)] = []
+    var previous: Kernel?
     for loop in loops {
-      if parts.last?.name == loop.kernel.name { parts[parts.count - 1].count += 1 } else { parts.append((loop.kernel.name, 1)) }
+      // The same kernel object as the previous loop: the same name, without comparing strings.
+      if loop.kernel === previous || parts.last?.name == loop.kernel.name {
+        parts[parts.count - 1].count += 1
+      } else {
+        parts.append((loop.kernel.name, 1))
+      }
+      previous = loop.kernel
     }
     return parts.map { $0.count == 1 ? $0.name : "\($0.name)×\($0.count)" }.joined(separator: "+")
   }
@@ -83,6 +90,15 @@ package struct LoopGroup {
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) -> Bool {
     guard loop.set === set, blockSize == self.blockSize, loop.extrusionBlock == nil, loops[0].extrusionBlock == nil,
           !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
+    // A repeat of the last loop, already found fusable with the group as it is now: the group's
+    // uses already include this loop's, so they are unchanged and the check would pass again.
+    if let repeated = fusableRepeat, repeated.loop === loop {
+      traffic!.addRepeat(bytes: repeated.bytes)
+      loops.append(loop)
+      wrappers.append(wrapper)
+      return true
+    }
+    let isRepeat = loop === loops[loops.count - 1]
     let next = loop.objectUses
     var sharesDirectData = false
     for use in next {
@@ -98,14 +114,22 @@ package struct LoopGroup {
       first.add(loops[0].args, set: set)
       traffic = first
     }
+    let before = traffic!.total
     traffic!.add(loop.args, set: set)
     loops.append(loop)
     wrappers.append(wrapper)
+    // Checked against uses that already held this loop's: unchanged by it, so a further repeat
+    // passes too, and adds what this one added (see ``TrafficEstimate/addRepeat(bytes:)``).
+    fusableRepeat = isRepeat ? (loop, traffic!.total - before) : nil
+    guard !isRepeat else { return true }
     for use in next {
       if let i = uses.firstIndex(where: { $0.object == use.object }) { uses[i].formUnion(use) } else { uses.append(use) }
     }
     return true
   }
+
+  /// The last loop, when appending it again was found fusable, and the bytes that repeat added.
+  private var fusableRepeat: (loop: ParLoop, bytes: Int)?
 
   /// Calls `body` with consecutive sub-ranges of `range` of at most `tile` elements.
   package static func forEachTile(of range: Range<Int>, tile: Int, _ body: (Range<Int>) -> Void) {

@@ -20,15 +20,35 @@ package struct LoopQueue {
     case store(@Sendable () -> Void)
   }
 
+  /// What the dependency analysis needs of an item; `works` holds the items themselves, in the
+  /// same order (apart, so that taking everything hands over `works` without copying an item).
   private struct Entry {
-    var work: Work
     var owner: ObjectIdentifier
     var reads: [ObjectIdentifier]
     var writes: [ObjectIdentifier]
   }
   private var entries: [Entry] = []
-  /// Items per recording runtime.
-  private var owned: [ObjectIdentifier: Int] = [:]
+  private var works: [Work] = []
+  /// Items per recording runtime (one or two runtimes at a time: a short array beats hashing).
+  private var owned = OwnerCounts()
+
+  /// Items per owner, in a short array.
+  private struct OwnerCounts {
+    private var entries: [(owner: ObjectIdentifier, count: Int)] = []
+    var count: Int { entries.count }
+    subscript(owner: ObjectIdentifier) -> Int? {
+      entries.first { $0.owner == owner }?.count
+    }
+    mutating func add(_ n: Int, to owner: ObjectIdentifier) {
+      if let i = entries.firstIndex(where: { $0.owner == owner }) {
+        entries[i].count += n
+        if entries[i].count == 0 { entries.remove(at: i) }
+      } else {
+        entries.append((owner, n))
+      }
+    }
+    mutating func removeAll() { entries.removeAll() }
+  }
 
   package var isEmpty: Bool { entries.isEmpty }
   package var count: Int { entries.count }
@@ -48,14 +68,16 @@ package struct LoopQueue {
 
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
     let (reads, writes) = loop.accesses
-    entries.append(Entry(work: .loop(loop, wrapper, runtime), owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
-    owned[ObjectIdentifier(runtime), default: 0] += 1
+    entries.append(Entry(owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
+    works.append(.loop(loop, wrapper, runtime))
+    owned.add(1, to: ObjectIdentifier(runtime))
   }
 
   /// Queues a host store into `object` that must wait for the queued items using it.
   package mutating func appendStore(to object: ObjectIdentifier, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
-    entries.append(Entry(work: .store(store), owner: ObjectIdentifier(owner), reads: [], writes: [object]))
-    owned[ObjectIdentifier(owner), default: 0] += 1
+    entries.append(Entry(owner: ObjectIdentifier(owner), reads: [], writes: [object]))
+    works.append(.store(store))
+    owned.add(1, to: ObjectIdentifier(owner))
   }
 
   /// Whether a queued item reads or writes `object`.
@@ -69,8 +91,8 @@ package struct LoopQueue {
   }
 
   package mutating func takeAll() -> [Work] {
-    defer { entries.removeAll(); owned.removeAll() }
-    return entries.map(\.work)
+    defer { entries.removeAll(); works = []; owned.removeAll() }
+    return works
   }
 
   /// The items that must run before the host reads (`writing: false`) or overwrites `object`.
@@ -117,16 +139,18 @@ package struct LoopQueue {
     guard any else { return [] }
     var taken: [Work] = []
     var kept: [Entry] = []
+    var keptWorks: [Work] = []
     for (i, e) in entries.enumerated() {
       if selected[i] {
-        taken.append(e.work)
-        owned[e.owner]! -= 1
-        if owned[e.owner] == 0 { owned[e.owner] = nil }
+        taken.append(works[i])
+        owned.add(-1, to: e.owner)
       } else {
         kept.append(e)
+        keptWorks.append(works[i])
       }
     }
     entries = kept
+    works = keptWorks
     return taken
   }
 }

@@ -45,12 +45,21 @@ package struct LoopTimings: Sendable {
     }
   }
 
-  package mutating func reset() { entries = []; index = [:]; compileSeconds = [:] }
+  package mutating func reset() { entries = []; index = [:]; compileSeconds = [:]; last = nil }
+
+  /// The last name looked up and its row: a loop run again and again (the usual case) compares
+  /// one string, usually the same storage, instead of hashing it.
+  private var last: (name: String, slot: Int)?
 
   private mutating func slot(_ name: String) -> Int {
-    if let i = index[name] { return i }
+    if let last, last.name == name { return last.slot }
+    if let i = index[name] {
+      last = (name, i)
+      return i
+    }
     entries.append(TimingReport.Row(name: name, count: 0, seconds: 0, bytes: 0, planSeconds: 0, colours: 0, blocks: 0))
     index[name] = entries.count - 1
+    last = (name, entries.count - 1)
     return entries.count - 1
   }
 }
