@@ -30,15 +30,18 @@ package final class LaunchArguments: @unchecked Sendable {
   package static func call(_ loop: ParLoop, _ wrapper: CompiledWrapper, range: Range<Int>) {
     guard !range.isEmpty else { return }
     let args = loop.args
-    withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(args.count * 2, 1)) { vector in
+    // A loop over an extruded set passes its extrusion block as one more pointer, as above.
+    let block = loop.extrusionBlock
+    withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: args.count * 2 + 1) { vector in
       let pointers = vector.baseAddress!
+      (pointers + 2 * args.count).initialize(to: block?.baseAddress)
       for i in args.indices {
         let arg = args[i]
         (pointers + 2 * i).initialize(to: arg.matrix?.block.baseAddress ?? arg.data.storage.baseAddress)
         (pointers + 2 * i + 1).initialize(to: arg.map?.storage.baseAddress)
       }
       // The loop (so its Dats, Maps and Globals) outlives the call: `args` holds them.
-      withExtendedLifetime(args) {
+      withExtendedLifetime((args, block)) {
         wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
       }
     }

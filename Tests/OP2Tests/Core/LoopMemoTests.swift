@@ -196,4 +196,29 @@ struct LoopMemoTests {
       }
     }
   }
+
+  /// The memo leaves out mixed arguments (expanded into components before validation) and loops
+  /// over extruded sets (their column data is made per loop): repeats of both still run correctly.
+  @Test("repeats with a MixedDat argument and over an ExtrudedSet give each call's result", arguments: [false, true])
+  func mixedAndExtrudedRepeats(lazy: Bool) throws {
+    try OP2.withConfiguration(.testing(lazy: lazy)) {
+      let s = Set(size: 3, name: "s")
+      let m = MixedDat<Double>(try MixedSet([s, s]) ** 1, name: "m")
+      let one = Kernel(code: "void one(double *a, double *b) { a[0] = 1; b[0] = 2; }", name: "one")
+      let add = Kernel(code: "void add(double *a, double *b) { a[0] += b[0]; }", name: "add")
+      try parLoop(one, over: s, m(.write))
+      for _ in 0..<3 { try parLoop(add, over: s, m(.rw)) }
+      #expect(m[0].data == [7, 7, 7])
+      #expect(m[1].data == [2, 2, 2])
+
+      // 2 columns of 4 entity layers: 3 cells each; a cell Dat leaves each column's top slot unused.
+      let cells = try ExtrudedSet(Set(size: 2, name: "base"), layers: 4, name: "cells")
+      let count = Dat<Double>(cells ** 1, name: "count")
+      let self2self = try Map(from: cells, to: cells, arity: 1, values: [0, 4], offset: [1], name: "cell")
+      let bump = Kernel(code: "void bump(double *c) { c[0] += 1; }", name: "bump")
+      for _ in 0..<3 { try parLoop(bump, over: cells, count(.rw)) }
+      for _ in 0..<2 { try parLoop(bump, over: cells, count(.inc, self2self[0])) }
+      #expect(count.data == [5, 5, 5, 0, 5, 5, 5, 0])
+    }
+  }
 }
