@@ -53,72 +53,23 @@ extension WrapperGenerator {
 
   /// One layer `k` of column `n`: the element loop's staging with extruded indices.
   private static func extrudedElement(_ w: inout CSourceWriter, signature: LoopSignature, facets: Bool, passLayer: Bool) {
-    var actuals: [String] = []
-    var stageOut: [String] = []
     let factor = facets ? 2 : 1
-    for (i, a) in signature.arguments.enumerated() {
-      let d = "d\(a.dataAlias)"
-      func target(_ s: Int) -> String {
-        "\(d) + (size_t)\(entity(row: "op2_r\(a.mapAlias)", offsets: "op2_o\(a.mapAlias)", slot: s, arity: a.arity)) * \(a.dim)"
-      }
-      switch a.kind {
-      case .global:
-        actuals.append(a.access == .read ? "g\(i)" : "g\(i)_l")
-      case .direct:
-        let t = "\(d) + ((size_t)n * op2_L + op2_k) * \(a.dim)"
-        if a.access.isMinMax {
-          w.line(extremeLocal(a, name: "l\(i)", slots: nil))
-          actuals.append("l\(i)")
-          stageOut.append("{ \(a.cType) *p = \(t); " + combineBack(a, local: "l\(i)") + " }")
-        } else {
-          actuals.append(t)
-        }
-      case .mapSlot:
-        let t = target(a.index)
-        if a.access.isMinMax {
-          w.line(extremeLocal(a, name: "l\(i)", slots: nil))
-          actuals.append("l\(i)")
-          stageOut.append("{ \(a.cType) *p = \(t); " + combineBack(a, local: "l\(i)") + " }")
-        } else if a.access == .inc {
-          w.line("\(a.cType) l\(i)[\(a.dim)] = {0};")
-          actuals.append("l\(i)")
-          stageOut.append("{ \(a.cType) *p = \(t); " + addBack(dim: a.dim, local: "l\(i)") + " }")
-        } else {
-          actuals.append(t)
-        }
-      case .wholeMap:
-        let slots = a.arity * factor
-        let targets = (0..<slots).map(target)
-        let locals = (0..<slots).map { "l\(i)[\($0)]" }.joined(separator: ", ")
-        if a.access.isMinMax {
-          w.line(extremeLocal(a, name: "l\(i)", slots: slots))
-          w.line("\(a.cType) *v\(i)[\(slots)] = {\(locals)};")
-          for (s, t) in targets.enumerated() {
-            stageOut.append("{ \(a.cType) *p = \(t); " + combineBack(a, local: "l\(i)[\(s)]") + " }")
-          }
-        } else if a.access == .inc {
-          w.line("\(a.cType) l\(i)[\(slots)][\(a.dim)] = {{0}};")
-          w.line("\(a.cType) *v\(i)[\(slots)] = {\(locals)};")
-          for (s, t) in targets.enumerated() {
-            stageOut.append("{ \(a.cType) *p = \(t); " + addBack(dim: a.dim, local: "l\(i)[\(s)]") + " }")
-          }
-        } else {
-          w.line("\(a.cType) *v\(i)[\(slots)] = {\(targets.joined(separator: ", "))};")
-        }
-        actuals.append("(void *)v\(i)")
-      case .matrix:
+    let addressing = ElementAddressing(
+      direct: { a in "d\(a.dataAlias) + ((size_t)n * op2_L + op2_k) * \(a.dim)" },
+      slot: { a, s in
+        "d\(a.dataAlias) + (size_t)\(entity(row: "op2_r\(a.mapAlias)", offsets: "op2_o\(a.mapAlias)", slot: s, arity: a.arity)) * \(a.dim)"
+      },
+      slotCount: { $0.arity * factor },
+      matrix: { w, i, a in
         let rowSlots = a.arity * factor, colSlots = a.colArity * factor
         let rows = (0..<rowSlots).map { entity(row: "op2_r\(a.mapAlias)", offsets: "op2_o\(a.mapAlias)", slot: $0, arity: a.arity) }
         let cols = (0..<colSlots).map { entity(row: "op2_rc\(i)", offsets: "op2_oc\(i)", slot: $0, arity: a.colArity) }
         w.line("const int ri\(i)[\(rowSlots)] = {\(rows.joined(separator: ", "))};")
         w.line("const int ci\(i)[\(colSlots)] = {\(cols.joined(separator: ", "))};")
         w.line("double A\(i)[\(rowSlots * a.dim)][\(colSlots * a.colDim)] = {{0}};")
-        actuals.append("(void *)A\(i)")
-        stageOut.append("add\(i)(ctx\(i), \(rowSlots), ri\(i), \(colSlots), ci\(i), &A\(i)[0][0]);")
-      }
-    }
-    if passLayer { actuals.append("op2_k") }
-    w.line("\(signature.kernelName)(\(actuals.joined(separator: ", ")));")
-    for s in stageOut { w.line(s) }
+        return ("(void *)A\(i)", "add\(i)(ctx\(i), \(rowSlots), ri\(i), \(colSlots), ci\(i), &A\(i)[0][0]);")
+      },
+      trailing: passLayer ? ["op2_k"] : [])
+    elementBody(&w, signature: signature, addressing: addressing)
   }
 }

@@ -105,16 +105,40 @@ package enum WrapperGenerator {
 
   /// One element `n`: the kernel called on pointers into the Dats, INC-through-map arguments
   /// staged through zeroed locals.
-  private static func elementBody(_ w: inout CSourceWriter, signature: LoopSignature) {
+  /// How one element's arguments are addressed: a plain loop indexes by element `n` and its map
+  /// rows; an extruded loop by column and layer (see ``extrudedColumns(_:signature:extrusion:)``).
+  struct ElementAddressing {
+    /// The entry of a direct argument.
+    var direct: (LoopSignature.ArgumentDescriptor) -> String
+    /// The entry reached through map slot `s` of an argument.
+    var slot: (LoopSignature.ArgumentDescriptor, _ s: Int) -> String
+    /// Slots a whole-map argument passes (its arity; twice that on interior facets).
+    var slotCount: (LoopSignature.ArgumentDescriptor) -> Int
+    /// A Mat argument: the kernel's actual and the insertion after the call.
+    var matrix: (inout CSourceWriter, Int, LoopSignature.ArgumentDescriptor) -> (actual: String, after: String)
+    /// Actuals after the arguments' (the layer).
+    var trailing: [String] = []
+
+    /// A plain loop's element `n`.
+    static var plain: ElementAddressing {
+      ElementAddressing(
+        direct: { a in "d\(a.dataAlias) + (size_t)n * \(a.dim)" },
+        slot: { a, k in "d\(a.dataAlias) + (size_t)m\(a.mapAlias)[(size_t)n * \(a.arity) + \(k)] * \(a.dim)" },
+        slotCount: { $0.arity },
+        matrix: { w, i, a in matrixElement(&w, index: i, a) })
+    }
+  }
+
+  /// One element: staging into locals (INC buffers, MIN/MAX), the kernel call, the combines back.
+  static func elementBody(_ w: inout CSourceWriter, signature: LoopSignature, addressing: ElementAddressing = .plain) {
     var actuals: [String] = []
     var stageOut: [String] = []
     for (i, a) in signature.arguments.enumerated() {
-      let d = "d\(a.dataAlias)", m = "m\(a.mapAlias)"
       switch a.kind {
       case .global:
         actuals.append(a.access == .read ? "g\(i)" : "g\(i)_l")
       case .direct:
-        let target = "\(d) + (size_t)n * \(a.dim)"
+        let target = addressing.direct(a)
         if a.access.isMinMax {
           w.line(extremeLocal(a, name: "l\(i)", slots: nil))
           actuals.append("l\(i)")
@@ -123,7 +147,7 @@ package enum WrapperGenerator {
           actuals.append(target)
         }
       case .mapSlot:
-        let target = "\(d) + (size_t)\(m)[(size_t)n * \(a.arity) + \(a.index)] * \(a.dim)"
+        let target = addressing.slot(a, a.index)
         if a.access.isMinMax {
           w.line(extremeLocal(a, name: "l\(i)", slots: nil))
           actuals.append("l\(i)")
@@ -136,29 +160,32 @@ package enum WrapperGenerator {
           actuals.append(target)
         }
       case .wholeMap:
-        let targets = (0..<a.arity).map { k in "\(d) + (size_t)\(m)[(size_t)n * \(a.arity) + \(k)] * \(a.dim)" }
+        let slots = addressing.slotCount(a)
+        let targets = (0..<slots).map { k in addressing.slot(a, k) }
+        let locals = (0..<slots).map { "l\(i)[\($0)]" }.joined(separator: ", ")
         if a.access.isMinMax {
-          w.line(extremeLocal(a, name: "l\(i)", slots: a.arity))
-          w.line("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "l\(i)[\($0)]" }.joined(separator: ", "))};")
+          w.line(extremeLocal(a, name: "l\(i)", slots: slots))
+          w.line("\(a.cType) *v\(i)[\(slots)] = {\(locals)};")
           for (k, t) in targets.enumerated() {
             stageOut.append("{ \(a.cType) *p = \(t); " + combineBack(a, local: "l\(i)[\(k)]") + " }")
           }
         } else if a.access == .inc {
-          w.line("\(a.cType) l\(i)[\(a.arity)][\(a.dim)] = {{0}};")
-          w.line("\(a.cType) *v\(i)[\(a.arity)] = {\((0..<a.arity).map { "l\(i)[\($0)]" }.joined(separator: ", "))};")
+          w.line("\(a.cType) l\(i)[\(slots)][\(a.dim)] = {{0}};")
+          w.line("\(a.cType) *v\(i)[\(slots)] = {\(locals)};")
           for (k, t) in targets.enumerated() {
             stageOut.append("{ \(a.cType) *p = \(t); " + addBack(dim: a.dim, local: "l\(i)[\(k)]") + " }")
           }
         } else {
-          w.line("\(a.cType) *v\(i)[\(a.arity)] = {\(targets.joined(separator: ", "))};")
+          w.line("\(a.cType) *v\(i)[\(slots)] = {\(targets.joined(separator: ", "))};")
         }
         actuals.append("(void *)v\(i)")
       case .matrix:
-        let (actual, insert) = matrixElement(&w, index: i, a)
+        let (actual, insert) = addressing.matrix(&w, i, a)
         actuals.append(actual)
         stageOut.append(insert)
       }
     }
+    actuals += addressing.trailing
     w.line("\(signature.kernelName)(\(actuals.joined(separator: ", ")));")
     for s in stageOut { w.line(s) }
   }

@@ -187,14 +187,7 @@ package final class _MatHandle: @unchecked Sendable {
       try petsc("PetscObjectSetName") { PetscObjectSetName(created, name) }
     }
     mat = created
-    state = .allocate(capacity: 1)
-    state.initialize(to: op2shim_mat_state())
-    state.pointee.lastMode = NOT_SET_VALUES
-    contexts = .allocate(capacity: 2)
-    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
-      (contexts + k).initialize(to: op2shim_mat_context(
-        mat: created, mode: mode, rdim: PetscInt(s.rows.dim), cdim: PetscInt(s.cols.dim), state: state))
-    }
+    (state, contexts) = Self.insertionContexts(for: created, rdim: PetscInt(s.rows.dim), cdim: PetscInt(s.cols.dim))
   }
 
   /// A block matrix (`MATNEST`) of `blocks[i][j]`, on their communicator (`PETSC_COMM_SELF` when
@@ -216,13 +209,7 @@ package final class _MatHandle: @unchecked Sendable {
       try petsc("PetscObjectSetName") { PetscObjectSetName(created, name) }
     }
     mat = created
-    state = .allocate(capacity: 1)
-    state.initialize(to: op2shim_mat_state())
-    state.pointee.lastMode = NOT_SET_VALUES
-    contexts = .allocate(capacity: 2)
-    for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
-      (contexts + k).initialize(to: op2shim_mat_context(mat: created, mode: mode, rdim: 1, cdim: 1, state: state))
-    }
+    (state, contexts) = Self.insertionContexts(for: created, rdim: 1, cdim: 1)
   }
 
   /// A monolithic AIJ copy of an assembled nest (`MatConvert` to `MATAIJ`), in the nest's global
@@ -235,13 +222,21 @@ package final class _MatHandle: @unchecked Sendable {
       try petsc("MatConvert (Mat \(nest.name) to AIJ)") { MatConvert(nest.mat, MATAIJ, MAT_INITIAL_MATRIX, &created) }
     }
     mat = created
-    state = .allocate(capacity: 1)
+    (state, contexts) = Self.insertionContexts(for: created, rdim: 1, cdim: 1)
+  }
+
+  /// The insertion state and the two insertion contexts (ADD_VALUES, INSERT_VALUES) the generated
+  /// Mat wrappers call through; freed in `deinit`.
+  private static func insertionContexts(for mat: CPETSc.Mat?, rdim: PetscInt, cdim: PetscInt)
+    -> (UnsafeMutablePointer<op2shim_mat_state>, UnsafeMutablePointer<op2shim_mat_context>) {
+    let state = UnsafeMutablePointer<op2shim_mat_state>.allocate(capacity: 1)
     state.initialize(to: op2shim_mat_state())
     state.pointee.lastMode = NOT_SET_VALUES
-    contexts = .allocate(capacity: 2)
+    let contexts = UnsafeMutablePointer<op2shim_mat_context>.allocate(capacity: 2)
     for (k, mode) in [ADD_VALUES, INSERT_VALUES].enumerated() {
-      (contexts + k).initialize(to: op2shim_mat_context(mat: created, mode: mode, rdim: 1, cdim: 1, state: state))
+      (contexts + k).initialize(to: op2shim_mat_context(mat: mat, mode: mode, rdim: rdim, cdim: cdim, state: state))
     }
+    return (state, contexts)
   }
 
   /// MatAssemblyBegin/End whatever the assembled flag says: a nest's blocks may have changed
