@@ -77,28 +77,62 @@ static inline hid_t op2shim_h5_dxpl_collective(void) {
   return dxpl;
 }
 
-/* Marks the POSIX file descriptor of a file opened with the default (sec2) driver close-on-exec.
- * HDF5 opens files without O_CLOEXEC and places a flock() lock on them; a child process started
- * while the file is open (fork/exec, system()) would inherit the descriptor, and with it the lock,
- * for its whole life: reopening the file after closing it then fails with "unable to lock file,
- * errno = 11". Files on the MPI-IO driver are left alone (their handle is an MPI_File). */
-static inline void op2shim_h5f_cloexec(hid_t file, hid_t fapl) {
+/* Marks the POSIX file descriptor of a file opened with the sec2 driver close-on-exec, so that
+ * a child process started while the file is open (fork/exec, system()) does not keep it open. */
+static inline void op2shim_h5f_cloexec(hid_t file) {
   if (file < 0) return;
-  if (fapl != H5P_DEFAULT) return;
+  hid_t fapl = H5Fget_access_plist(file);
+  if (fapl < 0) return;
+  int sec2 = H5Pget_driver(fapl) == H5FD_SEC2;
+  H5Pclose(fapl);
+  if (!sec2) return;
   void *handle = NULL;
   if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == NULL) return;
   int fd = *(int *)handle;
   int flags = fcntl(fd, F_GETFD);
   if (flags >= 0) (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
+
+/* The file access list to open or create a file with: `fapl` (or a new default list) with HDF5's
+ * flock() file locking turned off. swift-op2 never shares a file being written (writes go to a
+ * private temporary file renamed over the target when complete), so the lock protects nothing
+ * here; but a lock is held by every process that inherited the descriptor, so any child started
+ * elsewhere in the process while a file was open (a compiler, a user's fork) made reopening the
+ * file fail with "unable to lock file, errno = 11" for as long as the child ran. The caller
+ * closes the returned list when it differs from `fapl`. */
+static inline hid_t op2shim_h5_unlocked_fapl(hid_t fapl) {
+  hid_t list = fapl == H5P_DEFAULT ? H5Pcreate(H5P_FILE_ACCESS) : fapl;
+  if (list < 0) return list;
+  if (H5Pset_file_locking(list, 0, 1) < 0) {
+    if (list != fapl) H5Pclose(list);
+    return -1;
+  }
+  return list;
+}
+
+/* Closes a list made by op2shim_h5_unlocked_fapl, keeping the error stack of a failed open
+ * (a successful call would clear it) for op2shim_h5_error_message. */
+static inline void op2shim_h5_close_unlocked_fapl(hid_t list, hid_t fapl) {
+  if (list == fapl) return;
+  hid_t stack = H5Eget_current_stack();
+  H5Pclose(list);
+  if (stack >= 0) H5Eset_current_stack(stack);
+}
+
 static inline hid_t op2shim_h5f_open_read(const char *path, hid_t fapl) {
-  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  op2shim_h5f_cloexec(file, fapl);
+  hid_t list = op2shim_h5_unlocked_fapl(fapl);
+  if (list < 0) return list;
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, list);
+  op2shim_h5_close_unlocked_fapl(list, fapl);
+  op2shim_h5f_cloexec(file);
   return file;
 }
 static inline hid_t op2shim_h5f_create_truncate(const char *path, hid_t fapl) {
-  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  op2shim_h5f_cloexec(file, fapl);
+  hid_t list = op2shim_h5_unlocked_fapl(fapl);
+  if (list < 0) return list;
+  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, list);
+  op2shim_h5_close_unlocked_fapl(list, fapl);
+  op2shim_h5f_cloexec(file);
   return file;
 }
 

@@ -92,7 +92,8 @@ struct HDF5Tests {
       var status: Int32 = 0
       waitpid(child, &status, 0)
     }
-    // Before the descriptor was marked close-on-exec: "unable to lock file, errno = 11".
+    // Before HDF5's flock() locking was turned off for our files: "unable to lock file, errno = 11"
+    // (the child holds the lock through the descriptor it inherited).
     let file = try HDF5File.open(path)
     #expect(try file.count("nodes") == 6)
   }
