@@ -10,6 +10,7 @@
 #include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 
 static inline hid_t op2shim_h5_native_int(void) { return H5T_NATIVE_INT; }
 static inline hid_t op2shim_h5_native_double(void) { return H5T_NATIVE_DOUBLE; }
@@ -76,9 +77,29 @@ static inline hid_t op2shim_h5_dxpl_collective(void) {
   return dxpl;
 }
 
-static inline hid_t op2shim_h5f_open_read(const char *path, hid_t fapl) { return H5Fopen(path, H5F_ACC_RDONLY, fapl); }
+/* Marks the POSIX file descriptor of a file opened with the default (sec2) driver close-on-exec.
+ * HDF5 opens files without O_CLOEXEC and places a flock() lock on them; a child process started
+ * while the file is open (fork/exec, system()) would inherit the descriptor, and with it the lock,
+ * for its whole life: reopening the file after closing it then fails with "unable to lock file,
+ * errno = 11". Files on the MPI-IO driver are left alone (their handle is an MPI_File). */
+static inline void op2shim_h5f_cloexec(hid_t file, hid_t fapl) {
+  if (file < 0) return;
+  if (fapl != H5P_DEFAULT) return;
+  void *handle = NULL;
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == NULL) return;
+  int fd = *(int *)handle;
+  int flags = fcntl(fd, F_GETFD);
+  if (flags >= 0) (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+static inline hid_t op2shim_h5f_open_read(const char *path, hid_t fapl) {
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  op2shim_h5f_cloexec(file, fapl);
+  return file;
+}
 static inline hid_t op2shim_h5f_create_truncate(const char *path, hid_t fapl) {
-  return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  op2shim_h5f_cloexec(file, fapl);
+  return file;
 }
 
 /* Whether `name` is a link in `file` that resolves to an object (1), is absent (0), or the

@@ -16,6 +16,18 @@ package enum ChildProcess {
 
   private static let environmentLock = NSLock()
 
+  private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; declared only under
+  /// `_GNU_SOURCE`, so looked up at run time), or nil where the C library lacks it.
+  private static let closeFrom: CloseFrom? = {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: CloseFrom.self)
+    #else
+    return nil
+    #endif
+  }()
+
   /// Runs `body` while no other code of this process that goes through this lock changes or
   /// passes on the environment: child starts read `environ`, and library initialisations that
   /// call `setenv` (MPI_Init, PetscInitialize) run in here.
@@ -34,6 +46,10 @@ package enum ChildProcess {
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    // The child gets standard input, output and error only. Descriptors other libraries opened
+    // without O_CLOEXEC (HDF5's files with their flock() locks, MPI's and PETSc's) would otherwise
+    // stay open in the compiler, its assembler and linker for as long as they run.
+    if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
 
     var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
     cArgs.append(nil)

@@ -29,6 +29,9 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// Per-slot layer offsets of a map from an ``ExtrudedSet`` (entity of slot `j` at layer `k` is
   /// `values[c * arity + j] + k * offset[j]`); nil for a map without (offset 0 in every slot).
   package private(set) var layerOffsets: [Int32]? = nil
+  /// Whether this is a ``Subset``'s map to its superset: arguments through it are direct, not
+  /// indirect, for distributed execution (no halo exchange or exec halo on their account).
+  package private(set) var isSubsetElements = false
   /// ``layerFootprint(cellLayers:)``, made once.
   private let footprint = Mutex<(cellLayers: Int, values: [Int32])?>(nil)
 
@@ -169,8 +172,9 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
 
   /// A map that partitioning never sees, not registered for distribution (a ``Subset``'s maps);
   /// `entries` must lie in `0..<to.size`.
-  package init(unregisteredFrom from: Set, to: Set, arity: Int, entries: [Int32], name: String) {
-    precondition(entries.count == from.size * arity, "Map \(name): \(entries.count) entries for \(from.size) elements of arity \(arity)")
+  package init(unregisteredFrom from: Set, to: Set, arity: Int, entries: [Int32], name: String, subsetElements: Bool = false) {
+    precondition(entries.count == from.executedSize * arity, "Map \(name): \(entries.count) entries for \(from.executedSize) elements of arity \(arity)")
+    isSubsetElements = subsetElements
     self.from = from
     self.to = to
     self.arity = arity

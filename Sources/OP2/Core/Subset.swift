@@ -20,14 +20,24 @@ import Synchronization
 /// that map and Maps are composed with it (cached per Map). So it runs on every backend, queues
 /// and orders like any loop; loops that write a Dat over a subset are coloured as indirect writes.
 ///
-/// **Limits.** Subsets are for sets that are not distributed: a loop over a subset of a set that
-/// ``OP2/partition(primary:map:method:)`` distributed throws, and so do ``Mat`` arguments.
+/// **Under MPI** a subset follows its superset's partition, as in PyOP2: make it *after*
+/// ``OP2/partition(primary:map:method:)``, with this rank's local indices of the superset —
+/// owned elements (`0..<set.size`) and, if wanted, exec-halo elements
+/// (`set.size..<set.executedSize`); see ``Set/globalIndices`` to pick them from global numbers.
+/// The subset's core, owned and exec-halo parts are its indices that fall in the superset's, so a
+/// loop over it runs like a loop over the superset: core elements while halos are exchanged, then
+/// owned ones, then the exec halo when it writes through a Map; Globals count owned elements only.
+/// Every rank calls the loop (a rank's subset may be empty).
+///
+/// **Limits.** ``Mat`` arguments throw; so does a loop over a subset made before its superset
+/// was partitioned (its indices number the elements before partitioning), and a subset of a set
+/// declared in blocks and not partitioned yet.
 ///
 /// The corresponding PyOP2 class is `op2.Subset(superset, indices)`; OP2 has none.
 public final class Subset: CustomStringConvertible, @unchecked Sendable {
   /// The root set: a subset of a subset is a subset of its parent's superset.
   public let superset: Set
-  /// The elements, in the superset's numbering, ascending and distinct.
+  /// The elements, in the superset's (rank-local) numbering, ascending and distinct.
   public let indices: [Int]
   /// The name used in messages.
   public let name: String
@@ -37,59 +47,80 @@ public final class Subset: CustomStringConvertible, @unchecked Sendable {
   package let elements: Map
   /// Maps from the superset, composed with `elements`, by the identity of the Map.
   private let composed = Mutex<[ObjectIdentifier: Map]>([:])
+  /// The superset's distribution when the subset was made (nil: not distributed).
+  private let madeOver: _SetDistribution?
 
   /// Creates a subset of `set`.
   ///
   /// - Parameters:
   ///   - set: The superset.
   ///   - indices: Elements of `set`, in any order, repeats allowed (they are sorted and
-  ///     de-duplicated).
+  ///     de-duplicated). For a distributed set, this rank's local indices: owned elements and
+  ///     exec-halo elements, `0..<set.executedSize`.
   ///   - name: A name for messages; defaults to `<set>_subset`.
   /// - Throws: ``OP2Error/subsetIndexOutOfRange(subset:index:set:size:)`` for an index outside
-  ///   `0..<set.size`; ``OP2Error/unsupportedOnSubset(subset:reason:)`` when `set` is distributed
-  ///   or declared in blocks.
+  ///   `0..<set.executedSize` (`0..<set.size` when `set` is not distributed);
+  ///   ``OP2Error/unsupportedOnSubset(subset:reason:)`` when `set` is an ``ExtrudedSet``, or
+  ///   declared in blocks and not partitioned yet.
   public init(of set: Set, indices: [Int], name: String? = nil) throws(OP2Error) {
     let name = name ?? "\(set.name)_subset"
     if set is ExtrudedSet {
       throw .unsupportedOnSubset(subset: name, reason: "\(set.name) is an ExtrudedSet; subsets of extruded sets are not supported (use an iteration region)")
     }
-    guard !set.isDistributed, !set.layout.declaredInBlocks else {
-      throw .unsupportedOnSubset(subset: name, reason: "set \(set.name) is distributed over MPI ranks; subsets of distributed sets are not supported yet")
+    guard !set.layout.declaredInBlocks else {
+      throw .unsupportedOnSubset(subset: name, reason: "set \(set.name) is declared in blocks and not partitioned yet; make the subset after OP2.partition, with local indices")
     }
-    if let bad = indices.first(where: { $0 < 0 || $0 >= set.size }) {
-      throw .subsetIndexOutOfRange(subset: name, index: bad, set: set.name, size: set.size)
+    // Non-exec halo elements are never run, and Maps hold no rows for them.
+    let layout = set.layout
+    if let bad = indices.first(where: { $0 < 0 || $0 >= layout.executed }) {
+      throw .subsetIndexOutOfRange(subset: name, index: bad, set: set.name, size: layout.executed)
     }
     var sorted = indices.sorted()
     sorted.dedupOrdered()
     superset = set
     self.indices = sorted
     self.name = name
+    madeOver = set.distribution
     iterationSet = Set(unregisteredSize: sorted.count, name: name)
-    elements = Map(unregisteredFrom: iterationSet, to: set, arity: 1, entries: sorted.map { Int32($0) }, name: name)
+    if let distribution = set.distribution {
+      // The superset numbers core, then other owned, then exec-halo elements: so do the sorted
+      // indices, and a loop over the subset runs each part where the superset's would.
+      var part = SetLayout(whole: sorted.count)
+      part.core = sorted.firstIndex { $0 >= layout.core } ?? sorted.count
+      part.owned = sorted.firstIndex { $0 >= layout.owned } ?? sorted.count
+      iterationSet.install(layout: part, distribution: distribution)
+    }
+    elements = Map(unregisteredFrom: iterationSet, to: set, arity: 1, entries: sorted.map { Int32($0) }, name: name,
+                   subsetElements: true)
   }
 
-  /// Creates a subset of a subset: `indices` are positions in `parent` (`0..<parent.size`).
+  /// Creates a subset of a subset: `indices` are positions in `parent` (`0..<parent.totalSize`).
   ///
   /// - Throws: ``OP2Error/subsetIndexOutOfRange(subset:index:set:size:)`` for a position outside
-  ///   `0..<parent.size`.
+  ///   `0..<parent.totalSize`.
   public convenience init(of parent: Subset, indices: [Int], name: String? = nil) throws(OP2Error) {
     let name = name ?? "\(parent.name)_subset"
-    if let bad = indices.first(where: { $0 < 0 || $0 >= parent.size }) {
-      throw .subsetIndexOutOfRange(subset: name, index: bad, set: parent.name, size: parent.size)
+    if let bad = indices.first(where: { $0 < 0 || $0 >= parent.totalSize }) {
+      throw .subsetIndexOutOfRange(subset: name, index: bad, set: parent.name, size: parent.totalSize)
     }
     try self.init(of: parent.superset, indices: indices.map { parent.indices[$0] }, name: name)
   }
 
-  /// The number of elements.
-  public var size: Int { indices.count }
+  /// The number of elements this rank owns: every element when the superset is not
+  /// distributed (PyOP2's `Subset.size`).
+  public var size: Int { iterationSet.layout.owned }
+  /// The owned elements that are in the superset's core (PyOP2's `Subset.core_size`).
+  public var coreSize: Int { iterationSet.layout.core }
+  /// Every element on this rank, exec halo included: `indices.count` (PyOP2's `total_size`).
+  public var totalSize: Int { indices.count }
 
   public var description: String { "Subset(\"\(name)\" of \(superset.name), size: \(size))" }
 
   /// `args` for a loop over the iteration set: direct Dats through `elements`, Maps composed.
   /// The caller has validated them against the superset.
   package func lower(_ args: [Arg], loop: String) throws(OP2Error) -> [Arg] {
-    guard !superset.isDistributed else {
-      throw .unsupportedOnSubset(subset: name, reason: "set \(superset.name) was distributed after the subset was made; subsets of distributed sets are not supported yet")
+    guard superset.distribution === madeOver else {
+      throw .unsupportedOnSubset(subset: name, reason: "set \(superset.name) was partitioned after the subset was made, so its indices number elements that moved; make subsets after OP2.partition, with local indices")
     }
     var lowered: [Arg] = []
     lowered.reserveCapacity(args.count)
@@ -138,7 +169,7 @@ extension Array where Element: Equatable {
 /// ``parLoop(_:over:_:)-(Kernel,Set,Arg...)``.
 ///
 /// - Throws: ``OP2Error`` for an invalid call (checked as over the superset), for a Mat argument,
-///   or for a subset of a distributed set.
+///   or for a subset made before its superset was partitioned.
 ///
 /// The corresponding PyOP2 call is `op2.par_loop(kernel, subset, *args)`.
 public func parLoop(_ kernel: Kernel, over subset: Subset, _ args: Arg...) throws(OP2Error) {
@@ -188,7 +219,7 @@ extension Dat {
   /// Copying a Dat to itself does nothing. PyOP2's `Dat.copy(other, subset=)`.
   /// - Throws: ``OP2Error/algebraMismatch(operation:operand:found:expected:)`` when `other` is on
   ///   another set or dim, or `subset` is not a subset of this Dat's set; as a loop over a
-  ///   Subset (not under MPI yet).
+  ///   Subset.
   public func copy(to other: Dat<T>, subset: Subset) throws(OP2Error) {
     let operation = "\(name).copy(to: \(other.name), subset: \(subset.name))"
     try other.checkOperand(self, operation: operation)

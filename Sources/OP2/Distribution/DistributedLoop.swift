@@ -13,6 +13,9 @@
 ///    elements, so the exec halo's redundant work is not counted twice;
 /// 6. mark the halo of every Dat the group wrote stale.
 ///
+/// A loop over a ``Subset`` of a distributed set runs over its iteration set, whose layout counts
+/// the subset's elements in each of those ranges.
+///
 /// A set that is not distributed runs whole, as in one process.
 package enum DistributedLoop {
   /// What a run spent on communication.
@@ -31,7 +34,9 @@ package enum DistributedLoop {
     }
     let layout = set.layout
     let args = group.arguments
-    let runsExecHalo = args.contains { $0.matrix != nil || ($0.map != nil && $0.access.writes) }
+    // A Subset's map to its superset is direct access: it needs no halo data.
+    func indirect(_ arg: Arg) -> Bool { arg.map.map { !$0.isSubsetElements } ?? false }
+    let runsExecHalo = args.contains { $0.matrix != nil || (indirect($0) && $0.access.writes) }
     var traffic = Traffic()
 
     // 1. Exchanges, in argument order (the same on every rank), the Dats of one set together.
@@ -41,7 +46,7 @@ package enum DistributedLoop {
     for loop in group.loops {
       for arg in loop.args where !arg.isGlobal && arg.matrix == nil {
         let id = ObjectIdentifier(arg.data)
-        guard arg.access == .read || arg.access == .rw, arg.map != nil || runsExecHalo,
+        guard arg.access == .read || arg.access == .rw, indirect(arg) || runsExecHalo,
               !written.contains(id), !scheduled.contains(id), arg.data.halo?.isStale == true,
               arg.data.set?.distribution != nil else { continue }
         scheduled.insert(id)

@@ -73,6 +73,30 @@ struct HDF5Tests {
     }
   }
 
+  @Test("a child process started while a file is open does not keep HDF5's lock: the file reopens at once")
+  func childDoesNotHoldTheLock() throws {
+    let dir = temporaryDirectory("hdf5-child")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/grid.h5"
+    // A child started the plain way (no file actions: it inherits every descriptor without
+    // close-on-exec) while the file is being written, and outliving the write.
+    var child = pid_t()
+    try HDF5File.create(path) { (file) throws(OP2Error) in
+      try file.write("nodes", values: [Int32(6)], rows: 0..<1, rowCount: 1, width: 1, oneDimensional: true)
+      var argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("5"), nil]
+      defer { for p in argv { free(p) } }
+      #expect(posix_spawnp(&child, "sleep", nil, nil, &argv, environ) == 0)
+    }
+    defer {
+      kill(child, SIGKILL)
+      var status: Int32 = 0
+      waitpid(child, &status, 0)
+    }
+    // Before the descriptor was marked close-on-exec: "unable to lock file, errno = 11".
+    let file = try HDF5File.open(path)
+    #expect(try file.count("nodes") == 6)
+  }
+
   /// Writes the tiny grid with one dataset replaced by `replace` (nil: left out).
   private func gridFile(_ path: String, replacing name: String, _ replace: ((HDF5File) throws(OP2Error) -> Void)?) throws {
     let full = path + ".full"
