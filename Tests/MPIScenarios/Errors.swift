@@ -4,19 +4,22 @@ import OP2
 extension Scenario {
   /// Bad input to partitioning gives the same typed error on every rank and changes nothing.
   static let errors: [Scenario] = [
-    Scenario("error-extruded-set-of-distributed-base") {
-      // Extruded sets are not distributed yet: extruding a partitioned set throws on every rank.
+    Scenario("error-extruded-set-before-partition") {
+      // An extruded set made before its base is partitioned stays whole: loops over it throw on
+      // every rank; one made after follows the partition, and its maps must reach distributed sets.
       let nodes = Set(size: 8, name: "nodes"), cells = Set(size: 7, name: "cells")
       let map = try Map(from: cells, to: nodes, arity: 2, values: (0..<7).flatMap { [$0, $0 + 1] }, name: "c2n")
       let before = try ExtrudedSet(cells, layers: 3, name: "columns_before")
       let column = try Map(from: before, to: before, arity: 1, values: Array(0..<7).map { 3 * $0 }, offset: [1], name: "column")
       try OP2.partition(primary: cells, map: map, method: .block)
-      try expectError(.unsupportedOnExtrudedSet(set: "cells_extruded", reason: "its base cells is distributed over MPI ranks; extruded sets of distributed sets are not supported yet")) {
-        _ = try ExtrudedSet(cells, layers: 3)
+      let after = try ExtrudedSet(cells, layers: 3)
+      try expect(after.isDistributed && after.size == cells.size && after.totalSize == cells.totalSize, "an extruded set made after partitioning follows its base")
+      try expectError(.unsupportedOnExtrudedSet(set: "cells_extruded", reason: "Map \"bad\": its columns are distributed over MPI ranks but its target columns_before is not; map to a partitioned set or an extruded set made after OP2.partition")) {
+        _ = try Map(from: after, to: before, arity: 1, values: [Int32](repeating: 0, count: after.executedSize), offset: [0], name: "bad")
       }
       let k = Kernel(code: "void k(double **x) { x[0][0] += 1; }", name: "k")
       let x = Dat<Double>(before ** 1, name: "x")
-      try expectError(.unsupportedOnExtrudedSet(set: "columns_before", reason: "parLoop \"k\": its base cells is distributed over MPI ranks; extruded loops over distributed sets are not supported yet")) {
+      try expectError(.unsupportedOnExtrudedSet(set: "columns_before", reason: "parLoop \"k\": its base cells was partitioned after the extruded set was made; extrude the base after OP2.partition")) {
         try parLoop(k, over: before, x(.inc, column))
       }
       try expect(x.data.allSatisfy { $0 == 0 }, "a rejected extruded loop changed a Dat")

@@ -10,7 +10,7 @@ import OP2
 let scenarios: [Scenario] = Scenario.basics + Scenario.halos + Scenario.differentialTests + Scenario.errors
   + Scenario.compilation + Scenario.reports + Scenario.partitioning
   + Scenario.parallelMats + Scenario.gridFiles + Scenario.hdf5Files + Scenario.algebraTests + Scenario.mixedTests
-  + Scenario.subsetTests
+  + Scenario.extrudedTests + Scenario.subsetTests
 // These end the job on purpose (a rank fails) or need a process of their own; they run only when named.
 let jobEnders = Scenario.jobEnders + [Scenario.replicated, Scenario.environment]
 

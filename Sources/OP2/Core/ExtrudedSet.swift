@@ -26,10 +26,17 @@
 /// try parLoop(volume, over: columns, iterate: .all, passLayer: true, x(.read, prism2node), vol(.inc))
 /// ```
 ///
-/// **Limits.** Extruded sets are for sets that are not distributed (an extruded loop over a base
-/// that ``OP2/partition(primary:map:method:)`` distributed throws), and the OpenCL target rejects
-/// extruded loops with ``OP2Error/unsupportedOnExtrudedSet(set:reason:)``. Subsets of extruded sets
-/// are not supported.
+/// **MPI.** Extrude a base *after* ``OP2/partition(primary:map:method:)``: the extruded set then
+/// follows its base's partition (a column is an element: same owned, exec-halo and non-exec-halo
+/// columns, halo lists and numbering). Dats on it are declared on this rank's columns and exchange
+/// halos a column at a time; Maps from it are declared in local numbering, one row per owned and
+/// exec-halo column (`executedSize` rows), built from the renumbered base maps
+/// (see <doc:Extruded>). ``Dat/gatheredData()`` returns columns in the declared order.
+///
+/// **Limits.** An extruded set made before its base was partitioned stays whole, and loops over it
+/// then throw; so do Mats on extruded sets of a distributed base and extruded loops on the OpenCL
+/// target (``OP2Error/unsupportedOnExtrudedSet(set:reason:)``). Subsets of extruded sets are not
+/// supported.
 ///
 /// The corresponding PyOP2 class is `op2.ExtrudedSet(parent, layers)`; OP2 has none.
 public final class ExtrudedSet: Set, @unchecked Sendable {
@@ -46,7 +53,7 @@ public final class ExtrudedSet: Set, @unchecked Sendable {
   ///   - name: A name for messages; defaults to `<base>_extruded`.
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for `layers < 2` or more entities than
   ///   32-bit indices address; ``OP2Error/unsupportedOnExtrudedSet(set:reason:)`` when `base` is
-  ///   distributed over MPI ranks or declared in blocks.
+  ///   declared in blocks and not partitioned yet.
   public init(_ base: Set, layers: Int, name: String? = nil) throws(OP2Error) {
     let name = name ?? "\(base.name)_extruded"
     guard layers >= 2 else {
@@ -55,13 +62,20 @@ public final class ExtrudedSet: Set, @unchecked Sendable {
     guard base.size <= Set.maxSize / layers else {
       throw .invalidSize(object: "ExtrudedSet \"\(name)\"", what: "layers (\(base.size) columns × layers entities must be at most \(Set.maxSize))", value: layers)
     }
-    guard !base.isDistributed, !base.layout.declaredInBlocks else {
-      throw .unsupportedOnExtrudedSet(set: name, reason: "its base \(base.name) is distributed over MPI ranks; extruded sets of distributed sets are not supported yet")
+    guard base.isDistributed || !base.layout.declaredInBlocks else {
+      throw .unsupportedOnExtrudedSet(set: name, reason: "its base \(base.name) is declared in blocks and not partitioned yet; extrude it after OP2.partition")
     }
     self.base = base
     self.layers = layers
     super.init(unregisteredSize: base.size, name: name, entitiesPerElement: layers)
+    // Columns lie where their base elements lie: the same core/owned/exec/non-exec ranges, halo
+    // lists and numbering (a column is one element of `layers × dim` values per Dat).
+    if base.isDistributed { install(layout: base.layout, distribution: base.distribution) }
   }
+
+  /// Whether the set follows its base's partition: false for an extruded set made before its
+  /// base was partitioned (it stays whole, and loops over it throw).
+  package var followsBase: Bool { base.distribution === distribution && !base.layout.declaredInBlocks }
 
   /// Cells per column: `layers - 1`.
   public var cellsPerColumn: Int { layers - 1 }

@@ -43,28 +43,41 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   ///   - arity: Entries per source element (at least 1).
   ///   - values: `from.size * arity` indices into `to`, row-major by source element. For a set
   ///     declared in blocks (``Set/init(globalSize:localSize:name:)``) these are this rank's rows,
-  ///     and the indices are global indices of `to` (`0..<to.globalSize`).
+  ///     and the indices are global indices of `to` (`0..<to.globalSize`). From an
+  ///     ``ExtrudedSet`` made after its base was partitioned: `from.executedSize * arity` local
+  ///     indices (owned and exec-halo columns, into `to`'s entities on this rank, halo included),
+  ///     as the partitioned base maps hold them.
   ///   - name: A name for messages.
   /// - Throws: ``OP2Error/invalidSize(object:what:value:)`` for an arity below 1,
   ///   ``OP2Error/valueCountMismatch(object:expected:got:)`` when `values` has the wrong length,
   ///   ``OP2Error/mapValueOutOfRange(map:entry:value:targetSet:targetSize:)`` for an entry outside `to`,
   ///   ``OP2Error/declaredAfterPartitioning(object:set:)`` when either set is already distributed
-  ///   (declare Maps before ``OP2/partition(primary:map:method:)``).
+  ///   (declare Maps before ``OP2/partition(primary:map:method:)``; but maps from an extruded
+  ///   set, declared after it, in local numbering).
   public init<S: Sequence>(from: Set, to: Set, arity: Int, values: S, name: String? = nil) throws(OP2Error)
   where S.Element: BinaryInteger {
     let name = name ?? "map_\(from.name)_to_\(to.name)"
     guard arity >= 1 else { throw .invalidSize(object: "Map \"\(name)\"", what: "arity (at least 1)", value: arity) }
-    for set in [from, to] where set.isDistributed {
-      throw .declaredAfterPartitioning(object: "Map \"\(name)\"", set: set.name)
+    // From the columns of an extruded set that follows a partitioned base: local numbering.
+    let local = Self.declaredLocally(from: from)
+    if local {
+      guard to.isDistributed, to.distribution?.communicator === from.distribution?.communicator else {
+        throw .unsupportedOnExtrudedSet(set: from.name, reason: "Map \"\(name)\": its columns are distributed over MPI ranks but its target \(to.name) is not; map to a partitioned set or an extruded set made after OP2.partition")
+      }
+    } else {
+      for set in [from, to] where set.isDistributed {
+        throw .declaredAfterPartitioning(object: "Map \"\(name)\"", set: set.name)
+      }
     }
-    let targetSize = to.globalSize * to.entitiesPerElement
+    let targetSize = local ? to.totalEntityCount : to.globalSize * to.entitiesPerElement
+    let rows = local ? from.executedSize : from.size
     // A rank holds only its rows of a set declared in blocks: their range is checked by
     // partitioning, on every rank at once, so that every rank throws the same error.
     let deferred = from.layout.declaredInBlocks || to.layout.declaredInBlocks
     let converted = try Self.entries(of: values, targetSize: deferred ? nil : targetSize, map: name, target: to.name)
-    guard converted.count == from.size * arity else {
+    guard converted.count == rows * arity else {
       throw .valueCountMismatch(object: "Map \"\(name)\" (\(from.name) → \(to.name), arity \(arity))",
-                                expected: from.size * arity, got: converted.count)
+                                expected: rows * arity, got: converted.count)
     }
     self.from = from
     self.to = to
@@ -115,7 +128,7 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     // Checked before the map exists, so that a bad map changes nothing.
     let ints = values.map { Int(clamping: $0) }
     let targetSize = to.totalEntityCount, top = extruded.layers - 2
-    if arity >= 1, ints.count == from.size * arity {
+    if arity >= 1, ints.count == (Self.declaredLocally(from: from) ? from.executedSize : from.size) * arity {
       for (e, v) in ints.enumerated() where v >= 0 && v < targetSize {
         let last = v + top * offset[e % arity]
         if !(last >= 0 && last < targetSize) {
@@ -125,6 +138,14 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
     }
     try self.init(from: from, to: to, arity: arity, values: ints, name: name)
     layerOffsets = offset.map { Int32($0) }
+  }
+
+  /// Whether a map from `from` is declared after partitioning, in local numbering: `from` is an
+  /// ``ExtrudedSet`` that follows a partitioned base (one row per owned and exec-halo column,
+  /// entries are local entities of the target, halo included).
+  static func declaredLocally(from: Set) -> Bool {
+    guard let extruded = from as? ExtrudedSet else { return false }
+    return extruded.isDistributed
   }
 
   /// The layer offsets, one per slot (all 0 for a map created without offsets): PyOP2's `Map.offset`.

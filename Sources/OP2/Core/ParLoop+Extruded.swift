@@ -13,8 +13,8 @@ extension ParLoop {
       }
       return nil
     }
-    guard !extruded.base.isDistributed, !extruded.base.layout.declaredInBlocks else {
-      throw .unsupportedOnExtrudedSet(set: extruded.name, reason: "parLoop \"\(kernel)\": its base \(extruded.base.name) is distributed over MPI ranks; extruded loops over distributed sets are not supported yet")
+    guard extruded.followsBase else {
+      throw .unsupportedOnExtrudedSet(set: extruded.name, reason: "parLoop \"\(kernel)\": its base \(extruded.base.name) was partitioned after the extruded set was made; extrude the base after OP2.partition")
     }
     return .init(layers: layers ?? .region(.all), passLayer: passLayer)
   }

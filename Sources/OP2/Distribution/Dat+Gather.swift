@@ -1,6 +1,7 @@
 extension Dat {
   /// The whole Dat in the declared (global) numbering, on every rank: element `g`'s values at
-  /// `g * dim ..< (g + 1) * dim`.
+  /// `g * dim ..< (g + 1) * dim` (on an ``ExtrudedSet``, column `g`'s `layers × dim` values at
+  /// `g * layers * dim ..< (g + 1) * layers * dim`).
   ///
   /// Collective on a distributed set or a set declared in blocks: every rank must call it. On a
   /// set that every rank holds whole (no MPI, or not partitioned) it is ``data``. Runs the queued
@@ -35,7 +36,8 @@ extension Dat {
       throw .invalidRank(operation: "Dat \(name).scatterData", rank: root, rankCount: OP2.rankCount)
     }
     guard let communicator = gatherCommunicator else { return try setData(values) }
-    let expected = dataSet.set.globalSize * dim
+    let width = self.width
+    let expected = dataSet.set.globalSize * width
     let count = communicator.broadcast([values.count], root: root)[0]
     guard count == expected else {
       throw .valueCountMismatch(object: "Dat \"\(name)\" on \(dataSet) (scattered from rank \(root))", expected: expected, got: count)
@@ -43,8 +45,8 @@ extension Dat {
     let whole = communicator.broadcast(communicator.rank == root ? values : [], root: root)
     let indices = Array(dataSet.set.globalIndices.prefix(dataSet.set.size))
     var mine = [T]()
-    mine.reserveCapacity(indices.count * dim)
-    for g in indices { mine.append(contentsOf: whole[(g * dim)..<((g + 1) * dim)]) }
+    mine.reserveCapacity(indices.count * width)
+    for g in indices { mine.append(contentsOf: whole[(g * width)..<((g + 1) * width)]) }
     try setData(mine)
   }
 
@@ -66,14 +68,18 @@ extension Dat {
   private func assemble(indices: [[Int]], values: [[T]]) -> [T] {
     let set = dataSet.set
     guard set.distribution != nil else { return values.flatMap { $0 } }  // blocks, in rank order
-    var whole = [T](repeating: 0, count: set.globalSize * dim)
+    let width = self.width
+    var whole = [T](repeating: 0, count: set.globalSize * width)
     for (list, rows) in zip(indices, values) {
       for (k, g) in list.enumerated() {
-        for c in 0..<dim { whole[g * dim + c] = rows[k * dim + c] }
+        for c in 0..<width { whole[g * width + c] = rows[k * width + c] }
       }
     }
     return whole
   }
+
+  /// Values per element: `dim`, times `layers` on an ``ExtrudedSet`` (whose elements are columns).
+  private var width: Int { dataSet.set.entitiesPerElement * dim }
 }
 
 extension Dat {

@@ -88,7 +88,7 @@ package enum DistributedLoop {
       let waiting = ContinuousClock.now
       receives.wait()
       for exchange in exchanges { exchange.finish() }
-      for d in stale { d.residence.hostDidWrite(d.storage, fromByte: d.set!.layout.owned * d.dim * d.elementSize) }
+      for d in stale { d.residence.hostDidWrite(d.storage, fromByte: d.set!.layout.owned * d.set!.entitiesPerElement * d.dim * d.elementSize) }
       waited += ContinuousClock.now - waiting
       traffic.haloSeconds = Double(waited / .nanoseconds(1)) / 1e9
       try execute(layout.core..<layout.owned)

@@ -46,7 +46,9 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
   ///   - maps: (row map, column map) pairs; the two maps of a pair start from the same set.
   ///   - name: A name for messages; defaults to `sparsity_<rows>_<cols>`.
   /// - Throws: ``OP2Error/invalidSparsity(sparsity:reason:)`` for an empty list, a map that leads
-  ///   to the wrong set, or a pair whose maps start from different sets.
+  ///   to the wrong set, or a pair whose maps start from different sets;
+  ///   ``OP2Error/unsupportedOnExtrudedSet(set:reason:)`` for an ``ExtrudedSet`` of a partitioned
+  ///   base (not supported under MPI yet).
   public init(rows: DataSet, cols: DataSet, maps: [(Map, Map)], name: String? = nil) throws(OP2Error) {
     let name = name ?? "sparsity_\(rows.set.name)_\(cols.set.name)"
     guard !maps.isEmpty else { throw .invalidSparsity(sparsity: name, reason: "no (row map, column map) pairs were given") }
@@ -60,6 +62,9 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
       guard rowMap.from === colMap.from else {
         throw .invalidSparsity(sparsity: name, reason: "row map \(rowMap.name) starts from \(rowMap.from.name) but column map \(colMap.name) starts from \(colMap.from.name)")
       }
+    }
+    for set in [rows.set, cols.set] + maps.map(\.0.from) where set is ExtrudedSet && set.isDistributed {
+      throw .unsupportedOnExtrudedSet(set: set.name, reason: "sparsity \(name): Mats on extruded sets of a partitioned base are not supported under MPI yet")
     }
     storage = _SparsityStorage.cached(rows: rows, cols: cols, maps: maps.map { MapPair(rows: $0.0, cols: $0.1) }, name: name)
     mixed = nil

@@ -54,7 +54,8 @@ package struct HaloExchange {
           data.allSatisfy({ $0.halo != nil && $0.set?.distribution === distribution }) else { return nil }
     self.data = data
     self.distribution = distribution
-    rowBytes = data.map { $0.dim * $0.elementSize }
+    // An extruded set's element is a column: `layers × dim` values, stored contiguously.
+    rowBytes = data.map { $0.dim * $0.elementSize * ($0.set?.entitiesPerElement ?? 1) }
     totalRowBytes = rowBytes.reduce(0, +)
     buffers = distribution.exchangeBuffers(rowBytes: totalRowBytes)
   }
