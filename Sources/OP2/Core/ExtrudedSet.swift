@@ -32,10 +32,13 @@
 /// halos a column at a time; Maps from it are declared in local numbering, one row per owned and
 /// exec-halo column (`executedSize` rows), built from the renumbered base maps
 /// (see <doc:Extruded>). ``Dat/gatheredData()`` returns columns in the declared order.
+/// ``Sparsity``, ``Mat`` and ``Solver`` work on it as on a plain distributed set: each rank owns
+/// its owned columns' entities, numbered for PETSc column by column (column number × layers +
+/// layer), and the exec-halo columns assemble redundantly.
 ///
-/// **Limits.** An extruded set made before its base was partitioned stays whole, and loops over it
-/// then throw; so do Mats on extruded sets of a distributed base and extruded loops on the OpenCL
-/// target (``OP2Error/unsupportedOnExtrudedSet(set:reason:)``). Subsets of extruded sets are not
+/// **Limits.** An extruded set made before its base was partitioned stays whole, and loops and
+/// Sparsities over it then throw; so do extruded loops on the OpenCL target
+/// (``OP2Error/unsupportedOnExtrudedSet(set:reason:)``). Subsets of extruded sets are not
 /// supported.
 ///
 /// The corresponding PyOP2 class is `op2.ExtrudedSet(parent, layers)`; OP2 has none.

@@ -80,7 +80,8 @@ public enum OP2Error: Error, Equatable, Sendable, Codable, CustomStringConvertib
   /// An operation that only an ``ExtrudedSet`` supports (an iteration region, the layer argument,
   /// layer offsets) was asked of a set that is not extruded.
   case notExtruded(operation: String, set: String)
-  /// An extruded set or loop asks for what is not supported (a distributed base, the OpenCL target).
+  /// An extruded set or loop asks for what is not supported (a base partitioned after the
+  /// extruded set was made, a base declared in blocks, the OpenCL target).
   case unsupportedOnExtrudedSet(set: String, reason: String)
 
   // MARK: Mixed spaces

@@ -42,3 +42,44 @@ package final class _SetDistribution: @unchecked Sendable {
     Array(numberingOffset..<(numberingOffset + owned)) + haloNumbers
   }
 }
+
+extension Set {
+  /// PETSc's number of this rank's first owned entity, `numberingOffset × entitiesPerElement`; nil
+  /// when the set is not distributed. The entities of an ``ExtrudedSet`` (layers per column) are
+  /// numbered column by column, so each rank's owned columns hold a contiguous range of numbers.
+  package var entityNumberingOffset: Int? { distribution.map { $0.numberingOffset * entitiesPerElement } }
+
+  /// The contiguous (PETSc) number of every local entity, owned then halo: entity `k` of local
+  /// element `i` (local entity `i * entitiesPerElement + k`, an ``ExtrudedSet``'s column `i` at
+  /// layer `k`) is `n(i) * entitiesPerElement + k`, `n(i)` the element's number in
+  /// ``_SetDistribution/contiguousNumbers(owned:)``. Nil when the set is not distributed.
+  package var contiguousEntityNumbers: [Int]? {
+    guard let distribution else { return nil }
+    let numbers = distribution.contiguousNumbers(owned: size)
+    let per = entitiesPerElement
+    guard per > 1 else { return numbers }
+    var out = [Int]()
+    out.reserveCapacity(numbers.count * per)
+    for n in numbers { for k in 0..<per { out.append(n * per + k) } }
+    return out
+  }
+
+  /// The local entity (owned `0..<size * entitiesPerElement`, then halo) of contiguous entity
+  /// number `number`, or nil when it is on no element of this rank; `halo` maps the halo
+  /// elements' contiguous numbers to their local elements (see ``haloElementsByNumber()``).
+  package func localEntity(ofNumber number: Int, halo: [Int: Int]) -> Int? {
+    guard let distribution else { return number }
+    let per = entitiesPerElement
+    let element = number / per, layer = number % per
+    let owned = element - distribution.numberingOffset
+    if (0..<size).contains(owned) { return owned * per + layer }
+    return halo[element].map { $0 * per + layer }
+  }
+
+  /// The halo elements' contiguous numbers → their local elements (`size + k` for halo element `k`).
+  package func haloElementsByNumber() -> [Int: Int] {
+    var halo: [Int: Int] = [:]
+    for (k, number) in (distribution?.haloNumbers ?? []).enumerated() { halo[number] = size + k }
+    return halo
+  }
+}

@@ -43,7 +43,11 @@ extension Double: MatScalar {
 /// *local* node indices (`MatSetValuesLocal` through a local-to-global mapping of every local
 /// node, owned and halo), and values for rows another rank owns are dropped
 /// (`MAT_IGNORE_OFF_PROC_ENTRIES`) — that rank computes them itself — so assembly needs no
-/// communication. Every other call but ``row(_:)`` is collective: all ranks make it, in the same
+/// communication. On an ``ExtrudedSet`` made after partitioning the nodes are its entities: a
+/// rank owns the `size × layers` entities of its owned columns, and entity `(c, k)` of the column
+/// numbered `n` is numbered `n × layers + k`, so each rank's rows are still one contiguous range;
+/// exec-halo columns assemble redundantly as plain elements do.
+/// Every other call but ``row(_:)`` is collective: all ranks make it, in the same
 /// order. What each returns:
 ///
 /// | call | under MPI |
@@ -165,7 +169,7 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
     guard row >= 0, row < rowCount else {
       throw .linearAlgebraMismatch(operation: operation, object: "row \(row)", expected: "a row in 0..<\(rowCount)", found: "\(row)")
     }
-    guard let columns = sparsity.cols.set.distribution else {
+    guard sparsity.cols.set.isDistributed, let rowOffset = sparsity.rows.set.entityNumberingOffset else {
       try assemble()
       return try handle.row(row).map { ($0.column, T(petscScalar: $0.value)) }
     }
@@ -175,14 +179,11 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
                                    expected: "an assembled Mat (under MPI, call assemble() on every rank first)",
                                    found: "values set since the last assembly")
     }
-    let rowOffset = sparsity.rows.set.distribution!.numberingOffset * sparsity.rows.dim
-    let dim = sparsity.cols.dim, owned = sparsity.cols.set.size
-    var halo: [Int: Int] = [:]
-    for (k, number) in columns.haloNumbers.enumerated() { halo[number] = owned + k }
-    return try handle.row(rowOffset + row).map { (column, value) -> (column: Int, value: T) in
-      let node = column / dim - columns.numberingOffset
-      let local = (0..<owned).contains(node) ? node : halo[column / dim] ?? -1
-      precondition(local >= 0, "Mat \(name): column \(column) of row \(row) is on no local node of \(sparsity.cols.set.name)")
+    let columns = sparsity.cols.set, dim = sparsity.cols.dim
+    let halo = columns.haloElementsByNumber()
+    return try handle.row(rowOffset * sparsity.rows.dim + row).map { (column, value) -> (column: Int, value: T) in
+      let local = columns.localEntity(ofNumber: column / dim, halo: halo) ?? -1
+      precondition(local >= 0, "Mat \(name): column \(column) of row \(row) is on no local node of \(columns.name)")
       return (local * dim + column % dim, T(petscScalar: value))
     }.sorted { $0.column < $1.column }
   }
@@ -191,7 +192,8 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
   /// and small matrices. Forces the queued loops that write the Mat.
   ///
   /// Under MPI the call is collective and every rank gets the whole matrix, in the contiguous
-  /// global numbering (rank 0's owned nodes first; scalar row `number * dim + a`); without MPI
+  /// global numbering (rank 0's owned nodes first; scalar row `number * dim + a`; an extruded
+  /// set's entity `(c, k)` is node `number(c) * layers + k`); without MPI
   /// this is the matrix in local numbers. PyOP2's `Mat.values`.
   /// - Throws: ``OP2Error/petsc(operation:_:)``.
   public func denseValues() throws(OP2Error) -> [T] {
@@ -199,13 +201,13 @@ public final class Mat<T: MatScalar>: _ArgData, CustomStringConvertible, @unchec
     try assemble()
     let columns = globalColumnCount
     var dense = [T](repeating: 0, count: globalRowCount * columns)
-    guard let distribution = sparsity.rows.set.distribution else {
+    guard let distribution = sparsity.rows.set.distribution, let offset = sparsity.rows.set.entityNumberingOffset else {
       for r in 0..<rowCount {
         for (c, v) in try handle.row(r) { dense[r * columns + c] = T(petscScalar: v) }
       }
       return dense
     }
-    let first = distribution.numberingOffset * sparsity.rows.dim
+    let first = offset * sparsity.rows.dim
     var positions: [Int] = [], values: [Double] = []
     for r in first..<(first + rowCount) {
       for (c, v) in try handle.row(r) {

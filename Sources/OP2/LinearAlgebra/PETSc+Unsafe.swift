@@ -114,7 +114,8 @@ private func withOptionalVec<R>(_ v: _VecStorage?, _ body: (Vec?) throws(OP2Erro
 /// wrappers call through. Destroys the matrix on deinit.
 ///
 /// Sequential (`MATSEQAIJ` on `PETSC_COMM_SELF`) when the row set is not distributed; otherwise
-/// `MATMPIAIJ` on the sets' communicator, with local-to-global mappings over every local node, so
+/// `MATMPIAIJ` on the sets' communicator, with local-to-global mappings over every local node
+/// (entity, for an ``ExtrudedSet``: ``Set/contiguousEntityNumbers``), so
 /// that wrappers insert with local indices (`MatSetValuesLocal`) and rows owned elsewhere are
 /// dropped. Every collective call on a distributed Mat is made by every rank, in the same order.
 package final class _MatHandle: @unchecked Sendable {
@@ -150,14 +151,15 @@ package final class _MatHandle: @unchecked Sendable {
       // Distributed: columns in the contiguous numbering, and every local node's number for the
       // local-to-global mappings; sequential: local columns, no mappings.
       let columns = s.contiguousColumns()
-      let rowNumbers = rowSet.distribution.map { $0.contiguousNumbers(owned: rowSet.size).map { PetscInt($0) } } ?? []
-      let colNumbers = colSet.distribution.map { $0.contiguousNumbers(owned: colSet.size).map { PetscInt($0) } } ?? []
+      // Nodes are entities: an ExtrudedSet's column number × layers + layer.
+      let rowNumbers = rowSet.contiguousEntityNumbers.map { $0.map { PetscInt($0) } } ?? []
+      let colNumbers = colSet.contiguousEntityNumbers.map { $0.map { PetscInt($0) } } ?? []
       try s.rowOffsets.withUnsafeBufferPointer { (rowptr) throws(OP2Error) in
         try columns.withUnsafeBufferPointer { (colidx) throws(OP2Error) in
           try rowNumbers.withUnsafeBufferPointer { (rn) throws(OP2Error) in
             try colNumbers.withUnsafeBufferPointer { (cn) throws(OP2Error) in
               try petsc(operation) {
-                // Nodes: an ExtrudedSet's are its entities (layers per column; never distributed).
+                // Nodes: an ExtrudedSet's are its entities (layers per column).
                 op2shim_mat_create(distributed?._handle ?? op2shim_petsc_comm_self(),
                                    PetscInt(rowSet.size * rowSet.entitiesPerElement), PetscInt(colSet.size * colSet.entitiesPerElement),
                                    PetscInt(rowSet.globalSize * rowSet.entitiesPerElement), PetscInt(colSet.globalSize * colSet.entitiesPerElement),
@@ -175,7 +177,7 @@ package final class _MatHandle: @unchecked Sendable {
         var first: PetscInt = 0, end: PetscInt = 0, firstColumn: PetscInt = 0
         try petsc("MatGetOwnershipRange") { MatGetOwnershipRange(created, &first, &end) }
         try petsc("MatGetOwnershipRangeColumn") { MatGetOwnershipRangeColumn(created, &firstColumn, &end) }
-        let offsets = (rowSet.distribution!.numberingOffset, colSet.distribution!.numberingOffset)
+        let offsets = (rowSet.entityNumberingOffset!, colSet.entityNumberingOffset!)
         guard Int(first) == offsets.0 * s.rows.dim, Int(firstColumn) == offsets.1 * s.cols.dim else {
           MatDestroy(&created)
           throw .linearAlgebraMismatch(

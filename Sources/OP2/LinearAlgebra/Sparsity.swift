@@ -19,7 +19,10 @@ import Synchronization
 /// *local* column nodes (owned `0..<cols.set.size`, then halo, up to `cols.set.totalSize`). A
 /// distributed ``Mat`` renumbers the columns to the contiguous numbering across ranks for
 /// PETSc's `MatMPIAIJSetPreallocationCSR`. A pattern built before partitioning is not reused
-/// after it.
+/// after it. On an ``ExtrudedSet`` made after partitioning the nodes are its entities: the rows
+/// are the owned columns' `size × layers` entities, built from every executed column's cells,
+/// and the columns local entities (column `c`, layer `k` at `c * layers + k`, halo columns
+/// after the owned ones).
 ///
 /// Building costs O(E · arityᵣ · arity꜀) time and memory for E elements — a counting sort by row,
 /// then a small sort and deduplication per row, no per-entry dictionaries — about 0.1 s for a P1
@@ -47,8 +50,8 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
   ///   - name: A name for messages; defaults to `sparsity_<rows>_<cols>`.
   /// - Throws: ``OP2Error/invalidSparsity(sparsity:reason:)`` for an empty list, a map that leads
   ///   to the wrong set, or a pair whose maps start from different sets;
-  ///   ``OP2Error/unsupportedOnExtrudedSet(set:reason:)`` for an ``ExtrudedSet`` of a partitioned
-  ///   base (not supported under MPI yet).
+  ///   ``OP2Error/unsupportedOnExtrudedSet(set:reason:)`` for an ``ExtrudedSet`` made before its
+  ///   base was partitioned (extrude after ``OP2/partition(primary:map:method:)``).
   public init(rows: DataSet, cols: DataSet, maps: [(Map, Map)], name: String? = nil) throws(OP2Error) {
     let name = name ?? "sparsity_\(rows.set.name)_\(cols.set.name)"
     guard !maps.isEmpty else { throw .invalidSparsity(sparsity: name, reason: "no (row map, column map) pairs were given") }
@@ -63,8 +66,8 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
         throw .invalidSparsity(sparsity: name, reason: "row map \(rowMap.name) starts from \(rowMap.from.name) but column map \(colMap.name) starts from \(colMap.from.name)")
       }
     }
-    for set in [rows.set, cols.set] + maps.map(\.0.from) where set is ExtrudedSet && set.isDistributed {
-      throw .unsupportedOnExtrudedSet(set: set.name, reason: "sparsity \(name): Mats on extruded sets of a partitioned base are not supported under MPI yet")
+    for case let set as ExtrudedSet in [rows.set, cols.set] + maps.map(\.0.from) where !set.followsBase {
+      throw .unsupportedOnExtrudedSet(set: set.name, reason: "sparsity \(name): its base \(set.base.name) was partitioned after the extruded set was made; extrude the base after OP2.partition")
     }
     storage = _SparsityStorage.cached(rows: rows, cols: cols, maps: maps.map { MapPair(rows: $0.0, cols: $0.1) }, name: name)
     mixed = nil
@@ -188,13 +191,13 @@ package final class _SparsityStorage: Sendable {
   }
 
   /// The columns in the contiguous numbering of the column set across ranks (PETSc's global
-  /// node numbers, ``_SetDistribution/contiguousNumbers(owned:)``), ascending within each row:
+  /// node numbers, ``Set/contiguousEntityNumbers``: for an ``ExtrudedSet``, column number ×
+  /// layers + layer), ascending within each row:
   /// the `j` that `MatMPIAIJSetPreallocationCSR` takes. The local columns when not distributed.
   package func contiguousColumns() -> [Int32] {
-    guard let distribution = cols.set.distribution else { return columns }
-    let numbers = distribution.contiguousNumbers(owned: cols.set.size)
+    guard let numbers = cols.set.contiguousEntityNumbers else { return columns }
     var out = columns.map { Int32(numbers[Int($0)]) }
-    for r in 0..<rows.set.size {
+    for r in 0..<(rowOffsets.count - 1) {
       let lo = Int(rowOffsets[r]), hi = Int(rowOffsets[r + 1])
       out[lo..<hi].sort()
     }
@@ -208,7 +211,8 @@ package final class _SparsityStorage: Sendable {
   /// `MatZeroRows` can put a diagonal on a node no element touches.
   /// A pair's row and column entries per element: the maps' values, or for maps from an
   /// ``ExtrudedSet`` one element per cell (column `c`, layer `k`: `c * (layers - 1) + k`) with
-  /// the offsets applied, since a cell couples the entities of its own layer.
+  /// the offsets applied, since a cell couples the entities of its own layer. Under MPI the
+  /// columns are the executed ones (owned and exec halo, as the maps hold them in local numbers).
   private static func elementEntries(_ pair: MapPair) -> (rows: [Int32], cols: [Int32], elements: Int) {
     guard let extruded = pair.rows.from as? ExtrudedSet else {
       return (pair.rows.values, pair.cols.values, pair.rows.from.executedSize)
@@ -217,12 +221,12 @@ package final class _SparsityStorage: Sendable {
     func perCell(_ map: Map) -> [Int32] {
       let footprint = map.layerFootprint(cellLayers: cellLayers), arity = map.arity
       var out = [Int32](repeating: 0, count: footprint.count)
-      for c in 0..<extruded.size { for j in 0..<arity { for k in 0..<cellLayers {
+      for c in 0..<extruded.executedSize { for j in 0..<arity { for k in 0..<cellLayers {
         out[(c * cellLayers + k) * arity + j] = footprint[(c * arity + j) * cellLayers + k]
       } } }
       return out
     }
-    return (perCell(pair.rows), perCell(pair.cols), extruded.size * cellLayers)
+    return (perCell(pair.rows), perCell(pair.cols), extruded.executedSize * cellLayers)
   }
 
   private static func build(rowCount: Int, maps: [MapPair], diagonal: Bool) -> ([Int32], [Int32]) {
