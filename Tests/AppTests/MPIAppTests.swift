@@ -8,6 +8,7 @@ import Testing
 struct MPIAppTests {
   static let airfoil = builtExecutable("airfoil")
   static let poisson = builtExecutable("poisson")
+  static let extrudedPoisson = builtExecutable("extruded-poisson")
 
   @Test("airfoil: hybrid MPI + threads and every partitioner give the sequential rms to 1e-12",
         .enabled(if: airfoil != nil && mpirunPath != nil, "airfoil or mpirun is missing"))
@@ -102,5 +103,40 @@ struct MPIAppTests {
     #expect(gamg.contains("cg + gamg") && gamg.contains("CONVERGED") && gamg.contains("PASSED"), "output:\n\(gamg)")
     let gamgL2 = number(after: "L2 error:", in: gamg)
     #expect(gamgL2.map { abs($0 - sequential) / sequential <= 1e-6 } == true, "GAMG L2 error \(gamgL2 ?? .nan), sequential \(sequential)")
+  }
+
+  @Test("extruded-poisson: the base partitioned and extruded after; the one-process matrix size, L2 error and VTK values on 2 ranks (CG + Jacobi) and 3 (GAMG)",
+        .enabled(if: extrudedPoisson != nil && mpirunPath != nil, "extruded-poisson or mpirun is missing"))
+  func extrudedPoissonParallel() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("extruded-poisson-mpi-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = { (name: String) in folder.appendingPathComponent(name).path }
+    let one = try run(Self.extrudedPoisson!, ["--n", "8", "--pc", "jacobi", "--vtk", path("one.vtu")])
+    let sequential = number(after: "L2 error:", in: one)
+    let matrixLine = { (text: String) in text.split(separator: "\n").first { $0.hasPrefix("matrix:") } }
+    #expect(sequential != nil && matrixLine(one) != nil, "output:\n\(one)")
+    guard let sequential else { return }
+    for (ranks, pc) in [(2, "jacobi"), (3, "gamg")] {
+      let vtk = path("\(ranks).vtu")
+      let (status, output, _) = try runMPI(ranks, Self.extrudedPoisson!, ["--n", "8", "--pc", pc, "--vtk", vtk], seconds: 300)
+      #expect(status == 0, "mpirun -n \(ranks): status \(status):\n\(output)")
+      #expect(output.contains("\(ranks) MPI ranks") && output.contains("PASSED"), "output:\n\(output)")
+      // Rows and nonzero blocks summed over the ranks: each row is owned once.
+      #expect(matrixLine(output) == matrixLine(one), "output:\n\(output)")
+      // The app prints the error to 7 digits; the solves agree far closer (rtol 1e-10).
+      let l2 = number(after: "L2 error:", in: output)
+      #expect(l2.map { abs($0 - sequential) / sequential <= 1e-6 } == true,
+              "mpirun -n \(ranks) --pc \(pc): L2 error \(l2 ?? .nan), one process \(sequential)")
+      // The gathered solution, node by node in the declared order, as VTK writes it.
+      let tokens = { (p: String) in (try? String(contentsOfFile: p, encoding: .utf8))?.split(whereSeparator: { " \n<>=\"".contains($0) }) ?? [] }
+      let (a, b) = (tokens(path("one.vtu")), tokens(vtk))
+      #expect(a.count == b.count && a.count > 1000, "\(a.count) and \(b.count) tokens")
+      let mismatches = zip(a, b).filter { x, y in
+        if let u = Double(x), let v = Double(y) { return abs(u - v) > 1e-7 * max(1, abs(u)) }
+        return x != y
+      }
+      #expect(mismatches.isEmpty, "mpirun -n \(ranks): \(mismatches.count) VTK values differ, first \(mismatches.prefix(3))")
+    }
   }
 }
