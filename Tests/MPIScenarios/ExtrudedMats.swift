@@ -10,10 +10,11 @@ extension Scenario {
   /// What one run produced, in the declared numbering: entity `(g, k)` of base element `g` is
   /// `g * layers + k`, scalar `entity * dim + a`.
   private struct ExtrudedMatResults {
-    /// A (nodes × nodes, dim 1) and B (nodes ** 2 × columns ** 1), dense, row-major.
-    var a: [Double], b: [Double]
-    /// A x and B z, gathered.
-    var ax: [Double], bz: [Double]
+    /// A (nodes × nodes, dim 1), B (nodes ** 2 × columns ** 1) and C (nodes ** 2, square: PETSc
+    /// blocks of 2), dense, row-major.
+    var a: [Double], b: [Double], c: [Double]
+    /// A x, B z and C x2, gathered.
+    var ax: [Double], bz: [Double], cx: [Double]
     /// The CG solution of A u = f (rows of untouched nodes set to the identity).
     var u: [Double]
     var iterations: Int
@@ -21,10 +22,11 @@ extension Scenario {
 
   /// A square symmetric positive (semi)definite prism matrix (a mass matrix scaled by the cell's
   /// `s`, a vertical Laplacian weighted by the layer, and the rank-one `w wᵀ` of the nodes' x
-  /// coordinates) and a rectangular, unsymmetric one from the nodes (dim 2) to the cells.
+  /// coordinates), a rectangular, unsymmetric one from the nodes (dim 2) to the cells, and a
+  /// square unsymmetric one of 2 × 2 blocks.
   static let extrudedMat = Scenario("extruded-mat") {
     let check = Checks()
-    let mesh = RandomMesh(cells: 240, seed: 37)
+    let mesh = RandomMesh(cells: 120, seed: 37)
     let layers = 4, L = Int32(layers)
     let square = Kernel(code: """
       void ext_square(double A[6][6], const double *s, const double *x[6], int k) {
@@ -41,6 +43,12 @@ extension Scenario {
         for (int r = 0; r < 12; r++) B[r][0] = x[r / 2][r % 2] * (r + 1) + 0.5 * k;
       }
       """, name: "ext_rectangle")
+    let block = Kernel(code: """
+      void ext_block(double C[12][12], const double *x[6], int k) {
+        for (int r = 0; r < 12; r++) for (int c = 0; c < 12; c++)
+          C[r][c] = (r == c ? 2.0 + k : 0.0) + 0.01 * x[r / 2][r % 2] * (c + 1) - 0.02 * x[c / 2][(c + 1) % 2];
+      }
+      """, name: "ext_block")
     // Nodes no cell touches: their rows are set to the identity before the solve.
     var touched = [Bool](repeating: false, count: mesh.nodeCount)
     for n in mesh.cellNodes { touched[Int(n)] = true }
@@ -83,6 +91,8 @@ extension Scenario {
       let B = try Mat<Double>(try Sparsity(rows: nodeColumns ** 2, cols: columns ** 1, maps: [(prism, own)], name: "extruded_rectangle"), name: "B")
       try parLoop(square, over: columns, passLayer: true, A(.inc, rows: prism, cols: prism), s(.read), x(.read, prism))
       try parLoop(rectangle, over: columns, passLayer: true, B(.inc, rows: prism, cols: own), x(.read, prism))
+      let C = try Mat<Double>(try Sparsity(nodeColumns ** 2, map: prism, name: "extruded_block"), name: "C")
+      try parLoop(block, over: columns, passLayer: true, C(.inc, rows: prism, cols: prism), x(.read, prism))
       check.that(A.globalRowCount == mesh.nodeCount * layers && B.globalColumnCount == mesh.cellCount * layers,
                  "global sizes \(A.globalRowCount), \(B.globalColumnCount)")
 
@@ -104,10 +114,12 @@ extension Scenario {
       let nodeOrder = declaredOrder(of: objects.nodes), cellOrder = declaredOrder(of: objects.cells)
       let a = permuted(try A.denseValues(), rows: (nodeOrder, 1), cols: (nodeOrder, 1))
       let b = permuted(try B.denseValues(), rows: (nodeOrder, 2), cols: (cellOrder, 1))
+      let c = permuted(try C.denseValues(), rows: (nodeOrder, 2), cols: (nodeOrder, 2))
 
       if let reference {
         // Every owned row through row(_:): local columns, mapped to the declared numbering.
-        for (mat, name, dims, ref, colSet) in [(A, "A", (1, 1), reference.a, objects.nodes), (B, "B", (2, 1), reference.b, objects.cells)] { check.record {
+        for (mat, name, dims, ref, colSet) in [(A, "A", (1, 1), reference.a, objects.nodes), (B, "B", (2, 1), reference.b, objects.cells),
+                                               (C, "C", (2, 2), reference.c, objects.nodes)] { check.record {
           let colCount = colSet.globalSize * layers * dims.1
           let rowIndices = objects.nodes.globalIndices, colIndices = colSet.globalIndices
           for r in 0..<mat.rowCount {
@@ -136,6 +148,8 @@ extension Scenario {
       try z.scatterData(zValues)
       let yb = Dat<Double>(nodeColumns ** 2, name: "mat_yb")
       try B.multiply(z, into: yb)
+      let yc = Dat<Double>(nodeColumns ** 2, name: "mat_yc")
+      try C.multiply(x, into: yc)
 
       // Solve A u = f with the untouched nodes' rows (every layer) set to the identity.
       let f = Dat<Double>(nodeColumns ** 1, name: "mat_f")
@@ -147,16 +161,19 @@ extension Scenario {
       let report = try Solver(options: ["ksp_type": "cg", "pc_type": "jacobi", "ksp_rtol": "1e-13", "ksp_max_it": "2000"], name: "extruded_cg")
         .solve(A, solution: u, rhs: f)
       check.that(report.reason.converged, "CG: \(report.reason)")
-      return ExtrudedMatResults(a: a, b: b, ax: ya.gatheredData(), bz: yb.gatheredData(), u: u.gatheredData(), iterations: report.iterations)
+      return ExtrudedMatResults(a: a, b: b, c: c, ax: ya.gatheredData(), bz: yb.gatheredData(), cx: yc.gatheredData(),
+                                u: u.gatheredData(), iterations: report.iterations)
     }
 
     let reference = try OP2.withConfiguration(.init()) { try compute(partitioned: false, reference: nil) }
     check.that(reference.a.contains { $0 != 0 } && reference.b.contains { $0 != 0 } && reference.u.contains { $0 != 0 }, "the reference did something")
-    check.that(!reference.a.contains { $0.isNaN } && !reference.b.contains { $0.isNaN }, "the reference permutation covers every entry")
+    check.that(![reference.a, reference.b, reference.c].contains { $0.contains { $0.isNaN } }, "the reference permutation covers every entry")
     let got = try OP2.withConfiguration(.init()) { try compute(partitioned: true, reference: reference) }
     check.close(got.a, reference.a, tolerance: 1e-12, "A.denseValues in the declared numbering")
     check.close(got.b, reference.b, tolerance: 1e-12, "B.denseValues in the declared numbering")
+    check.close(got.c, reference.c, tolerance: 1e-12, "C.denseValues (2 × 2 blocks) in the declared numbering")
     check.close(got.ax, reference.ax, tolerance: 1e-12, "A x")
+    check.close(got.cx, reference.cx, tolerance: 1e-12, "C x")
     check.close(got.bz, reference.bz, tolerance: 1e-12, "B z")
     check.close(got.u, reference.u, tolerance: 1e-8, "the CG solution")
     try check.finish()

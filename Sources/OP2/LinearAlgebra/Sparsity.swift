@@ -97,7 +97,8 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
   public var blockNonzeroCount: Int { storage.columns.count }
   /// The pattern in compressed-row form, as PETSc's `MatSeqAIJSetPreallocationCSR` takes it:
   /// the column nodes of row node `r` are `columnIndices[rowOffsets[r]..<rowOffsets[r + 1]]`.
-  /// `rows.set.size + 1` offsets: one row per owned row node under MPI.
+  /// One offset per row node and one more: `rows.set.size + 1` (times layers on an
+  /// ``ExtrudedSet``, whose nodes are its entities); the owned row nodes under MPI.
   public var rowOffsets: [Int32] { storage.rowOffsets }
   /// Column nodes, ascending within each row; see ``rowOffsets``. Local column nodes under MPI
   /// (owned, then halo).
