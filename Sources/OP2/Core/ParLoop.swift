@@ -308,12 +308,13 @@ package struct TrafficEstimate {
 
   package init() {}
 
-  /// Adds a loop's arguments again right after adding them (a loop repeated back to back):
-  /// `bytes` is what the previous repeat added. After a loop's arguments are added, what the
-  /// estimate remembers about their objects depends on that loop alone (each Dat's last access
-  /// in it, its Maps seen), so every further repeat adds the same bytes and changes nothing else.
-  package mutating func addRepeat(bytes: Int) {
-    total += bytes
+  /// Adds a loop's arguments `times` more times right after adding them (a loop repeated back
+  /// to back): `bytes` is what the previous repeat added. After a loop's arguments are added,
+  /// what the estimate remembers about their objects depends on that loop alone (each Dat's last
+  /// access in it, its Maps seen), so every further repeat adds the same bytes and changes
+  /// nothing else.
+  package mutating func addRepeat(bytes: Int, times: Int = 1) {
+    total += bytes * times
   }
 
   /// Adds the arguments of a loop over `set`, after those added before.

@@ -15,12 +15,19 @@ package final class Runtime: @unchecked Sendable {
   private var timings = LoopTimings()
   private var counters = OP2.Statistics()
   private let configurationError: OP2Error?
+  /// What executors get from this runtime (made once: a group's run allocates no closure).
+  private var executionContext = ExecutionContext()
 
   package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
     self.configuration = configuration
     self.configurationError = configurationError ?? configuration.backend.validationError
     compiler = Compiler(configuration: configuration.compiler)
     executor = configuration.backend.makeExecutor(cacheDirectory: configuration.compiler.cacheDirectory)
+    // Unowned: the runtime holds the context, and the context is only used while the runtime
+    // runs a group.
+    executionContext = ExecutionContext(checkPlans: configuration.checkPlans) { [unowned self] loop, seconds, colours, blocks in
+      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+    }
   }
 
   package static let shared: Runtime = {
@@ -153,16 +160,16 @@ package final class Runtime: @unchecked Sendable {
     let start = ContinuousClock.now
     let context = executionContext
     // The run-time Consts' values as of this point of the program, before any thread starts.
-    for (loop, wrapper) in zip(group.loops, group.wrappers) where !loop.consts.isEmpty {
-      wrapper.setConstValues(ConstLayout.pack(loop.consts))
+    group.forEachRun { run in
+      if !run.loop.consts.isEmpty { run.wrapper.setConstValues(ConstLayout.pack(run.loop.consts)) }
     }
     let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
       // runs on the calling thread (such loops are never fused).
-      if group.loops[0].assemblesMatrices {
+      if group.first.assemblesMatrices {
         executor.prepareHostRun(group)
-        traffic = try DistributedLoop.run(group) { range in group.loops[0].runAssembly(group.wrappers[0], range: range) }
+        traffic = try DistributedLoop.run(group) { range in group.first.runAssembly(group.firstWrapper, range: range) }
       } else {
         traffic = try DistributedLoop.run(group) { (range) throws(OP2Error) in
           try executor.execute(group, range: range, context: context)
@@ -177,16 +184,8 @@ package final class Runtime: @unchecked Sendable {
       if traffic.exchanges > 0 {
         timings.recordHalo(name: group.name, seconds: traffic.haloSeconds, bytes: traffic.haloBytes, exchanges: traffic.exchanges)
       }
-      counters.loopsExecuted += group.loops.count
-      if group.loops.count > 1 { counters.loopsFused += group.loops.count }
-    }
-  }
-
-  /// What executors get from this runtime.
-  private var executionContext: ExecutionContext {
-    // A strong capture: the context lives for one run, and the runtime never stores it.
-    ExecutionContext(checkPlans: configuration.checkPlans) { loop, seconds, colours, blocks in
-      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+      counters.loopsExecuted += group.count
+      if group.count > 1 { counters.loopsFused += group.count }
     }
   }
 
