@@ -180,4 +180,63 @@ struct RepeatLaneTests {
     #expect(failures.withLock { $0 } == [])
     #expect(x.data == [Double(threads * calls)])
   }
+
+  /// The queue itself, private to the test (the process queue is shared with tests running in
+  /// parallel, which may queue loops between two calls): what each item holds after repeats.
+  @Test("the queue counts a repeat into its last item only for the same loop, runtime and wrapper")
+  func queueItems() throws {
+    let s = Set(size: 2, name: "s")
+    let x = Dat<Double>(s ** 1, name: "x"), y = Dat<Double>(s ** 1, name: "y")
+    let g = Global<Double>(value: 0, name: "g")
+    let onX = try ParLoop(Self.affine, over: s, x(.rw)), onY = try ParLoop(Self.minus, over: s, y(.rw))
+    let a = Runtime(configuration: .testing()), b = Runtime(configuration: .testing())
+    let wx = try a.wrapper(for: onX), wy = try a.wrapper(for: onY)
+    func items(_ work: [LoopQueue.Work]) -> [String] {
+      work.map { item in
+        switch item {
+        case .loop(let loop, _, let runtime, let repeats):
+          "\(loop === onX ? "x" : "y")\(runtime === a ? "a" : "b")×\(repeats)"
+        case .store: "store"
+        }
+      }
+    }
+    var q = LoopQueue()
+    // Another runtime: a new item, even with the same loop and wrapper.
+    for _ in 0..<3 { q.append(onX, wrapper: wx, runtime: a) }
+    for _ in 0..<2 { q.append(onX, wrapper: wx, runtime: b) }
+    q.append(onY, wrapper: wy, runtime: a)
+    q.append(onX, wrapper: wx, runtime: a)
+    #expect(q.count(ownedBy: a) == 5)
+    #expect(q.count(ownedBy: b) == 2)
+    #expect(items(q.takeAll()) == ["xa×3", "xb×2", "ya×1", "xa×1"])
+    #expect(q.count(ownedBy: a) == 0)
+
+    // Another wrapper (as after a recompilation): a new item.
+    q.append(onX, wrapper: wx, runtime: a)
+    q.append(onX, wrapper: wy, runtime: a)
+    #expect(items(q.takeAll()) == ["xa×1", "xa×1"])
+
+    // A store in between: the repeats after it are a new item.
+    q.append(onX, wrapper: wx, runtime: a)
+    q.append(onX, wrapper: wx, runtime: a)
+    q.appendStore(to: ObjectIdentifier(g), owner: a) {}
+    q.append(onX, wrapper: wx, runtime: a)
+    #expect(q.count(ownedBy: a) == 4)
+    #expect(items(q.takeAll()) == ["xa×2", "store", "xa×1"])
+
+    // A host access that takes an earlier item leaves the last one to count into; one that
+    // takes the last item leaves nothing to count into.
+    q.append(onX, wrapper: wx, runtime: a)
+    q.append(onY, wrapper: wy, runtime: a)
+    q.append(onY, wrapper: wy, runtime: a)
+    #expect(items(q.takeDependencies(of: ObjectIdentifier(x), writing: false)) == ["xa×1"])
+    q.append(onY, wrapper: wy, runtime: a)
+    #expect(q.count(ownedBy: a) == 3)
+    #expect(items(q.takeDependencies(of: ObjectIdentifier(y), writing: false)) == ["ya×3"])
+    #expect(q.count(ownedBy: a) == 0)
+    q.append(onY, wrapper: wy, runtime: a)
+    q.append(onY, wrapper: wy, runtime: a)
+    #expect(items(q.takeItems(ownedBy: a)) == ["ya×2"])
+    #expect(q.isEmpty)
+  }
 }
