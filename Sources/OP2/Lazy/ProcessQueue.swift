@@ -19,7 +19,8 @@ package final class ProcessQueue: @unchecked Sendable {
 
   // Recursive: running a store or a loop may reach host access (a Mat's assembly flushes it).
   private let lock = NSRecursiveLock()
-  private var queue = LoopQueue()
+  // Only touched under `lock`: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var queue = LoopQueue()
 
   /// Queues a loop recorded by `runtime`.
   package func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {

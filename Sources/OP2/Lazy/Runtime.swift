@@ -11,12 +11,13 @@ package final class Runtime: @unchecked Sendable {
   package let compiler: Compiler
   private let executor: any BackendExecutor
   private let lock = NSRecursiveLock()
-  private var wrappers: [CacheKey: CompiledWrapper] = [:]
-  private var timings = LoopTimings()
-  private var counters = OP2.Statistics()
+  // Only touched under `lock`: no dynamic exclusivity checks (they cost more than the lock).
+  @exclusivity(unchecked) private var wrappers: [CacheKey: CompiledWrapper] = [:]
+  @exclusivity(unchecked) private var timings = LoopTimings()
+  @exclusivity(unchecked) private var counters = OP2.Statistics()
   private let configurationError: OP2Error?
   /// What executors get from this runtime (made once: a group's run allocates no closure).
-  private var executionContext = ExecutionContext()
+  @exclusivity(unchecked) private var executionContext = ExecutionContext()
 
   package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
     self.configuration = configuration
@@ -178,7 +179,7 @@ package final class Runtime: @unchecked Sendable {
     } catch {
       preconditionFailure("parLoop \"\(group.name)\": \(error)")
     }
-    let seconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
+    let seconds = (ContinuousClock.now - start).seconds
     lock.withLock {
       timings.record(name: group.name, seconds: seconds, bytes: group.bytesMoved)
       if traffic.exchanges > 0 {
@@ -237,5 +238,14 @@ package final class Runtime: @unchecked Sendable {
   package func resetTimings() {
     lock.withLock { timings.reset() }
     executor.resetCounters()
+  }
+}
+
+extension Duration {
+  /// The duration in seconds, from its components (dividing two durations goes through 128-bit
+  /// integers, which costs more than a whole queued loop).
+  package var seconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) * 1e-18
   }
 }
