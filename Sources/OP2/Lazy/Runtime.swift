@@ -158,7 +158,9 @@ package final class Runtime: @unchecked Sendable {
   /// process; core, owned and exec halo of a distributed set, around its halo exchanges and
   /// reductions), the node executor runs each range.
   package func run(_ group: LoopGroup) {
-    let start = ContinuousClock.now
+    // Dispatch's monotonic clock: an integer read (ContinuousClock's instants and durations are
+    // 128-bit, and converting one to seconds costs more than a queued loop).
+    let start = DispatchTime.now().uptimeNanoseconds
     let context = executionContext
     // The run-time Consts' values as of this point of the program, before any thread starts.
     group.forEachRun { run in
@@ -179,7 +181,7 @@ package final class Runtime: @unchecked Sendable {
     } catch {
       preconditionFailure("parLoop \"\(group.name)\": \(error)")
     }
-    let seconds = (ContinuousClock.now - start).seconds
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     lock.withLock {
       timings.record(name: group.name, seconds: seconds, bytes: group.bytesMoved)
       if traffic.exchanges > 0 {
@@ -241,11 +243,3 @@ package final class Runtime: @unchecked Sendable {
   }
 }
 
-extension Duration {
-  /// The duration in seconds, from its components (dividing two durations goes through 128-bit
-  /// integers, which costs more than a whole queued loop).
-  package var seconds: Double {
-    let (seconds, attoseconds) = components
-    return Double(seconds) + Double(attoseconds) * 1e-18
-  }
-}

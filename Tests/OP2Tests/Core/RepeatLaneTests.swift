@@ -163,7 +163,7 @@ struct RepeatLaneTests {
     let bump = try ParLoop(Kernel(code: "void lane_bump(double *x) { *x += 1; }", name: "lane_bump"), over: s, x(.rw))
     let failures = Mutex<[String]>([])
     let threads = 4, calls = 500
-    try OP2.withConfiguration(.testing(lazy: true)) {
+    OP2.withConfiguration(.testing(lazy: true)) {
       let config = OP2.configuration
       DispatchQueue.concurrentPerform(iterations: threads) { t in
         OP2.withConfiguration(config) {
