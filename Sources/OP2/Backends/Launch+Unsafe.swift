@@ -28,6 +28,12 @@ package final class LaunchArguments: @unchecked Sendable {
   /// Calls `loop`'s wrapper once for the elements in `range`, with an argument vector on the
   /// stack (no allocation: the sequential backend's path for a loop that runs alone).
   package static func call(_ loop: ParLoop, _ wrapper: CompiledWrapper, range: Range<Int>) {
+    call(loop, wrapper, range: range, tile: .max, repeats: 1)
+  }
+
+  /// Calls `loop`'s wrapper `repeats` times on each tile of at most `tile` elements of `range`,
+  /// tile after tile, with one argument vector on the stack (a fused run of one loop repeated).
+  package static func call(_ loop: ParLoop, _ wrapper: CompiledWrapper, range: Range<Int>, tile: Int, repeats: Int) {
     guard !range.isEmpty else { return }
     let args = loop.args
     // A loop over an extruded set passes its extrusion block as one more pointer, as above.
@@ -42,7 +48,13 @@ package final class LaunchArguments: @unchecked Sendable {
       }
       // The loop (so its Dats, Maps and Globals) outlives the call: `args` holds them.
       withExtendedLifetime((args, block)) {
-        wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
+        if repeats == 1, tile >= range.count {
+          wrapper.function(Int32(range.lowerBound), Int32(range.upperBound), pointers)
+          return
+        }
+        LoopGroup.forEachTile(of: range, tile: tile) { part in
+          for _ in 0..<repeats { wrapper.function(Int32(part.lowerBound), Int32(part.upperBound), pointers) }
+        }
       }
     }
   }

@@ -16,6 +16,12 @@ package struct CompiledWrapper: @unchecked Sendable {
   package let path: String
   /// `void <wrapper>_consts(const char *values)`: copies the run-time Consts in (see ``ConstLayout``).
   package var setConsts: ConstSetterFunction?
+
+  /// Whether `other` calls the same entry points (a comparison of addresses: no string compared).
+  package func isSame(as other: CompiledWrapper) -> Bool {
+    unsafeBitCast(function, to: UnsafeRawPointer.self) == unsafeBitCast(other.function, to: UnsafeRawPointer.self)
+      && setConsts.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } == other.setConsts.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
+  }
 }
 
 /// The run-time Consts' entry point of a generated wrapper.

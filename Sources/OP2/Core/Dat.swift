@@ -22,7 +22,8 @@ public final class Dat<T: OP2Scalar>: _DistributableData, CustomStringConvertibl
   /// The name used in messages and timing output.
   public let name: String
   /// This rank's values, halo included (`set.totalSize * dim`); replaced only by partitioning.
-  package private(set) var storage: _UnsafeDatBuffer
+  /// (Read by every launch: no dynamic exclusivity checks.)
+  @exclusivity(unchecked) package private(set) var storage: _UnsafeDatBuffer
   /// Whether the halo copy is current.
   package let haloState = _HaloState()
   /// Whether the host or a device copy is current.

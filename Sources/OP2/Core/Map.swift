@@ -21,7 +21,8 @@ public final class Map: Hashable, CustomStringConvertible, @unchecked Sendable {
   public let arity: Int
   /// The name used in messages.
   public let name: String
-  package private(set) var storage: _UnsafeDatBuffer
+  /// The entries, read by every launch (no dynamic exclusivity checks).
+  @exclusivity(unchecked) package private(set) var storage: _UnsafeDatBuffer
   /// The entries as a Swift array too: plans and partitioners read them without copying, and
   /// since maps never change (but for partitioning, which replaces both), the array and
   /// ``storage`` always agree.

@@ -308,12 +308,13 @@ package struct TrafficEstimate {
 
   package init() {}
 
-  /// Adds a loop's arguments again right after adding them (a loop repeated back to back):
-  /// `bytes` is what the previous repeat added. After a loop's arguments are added, what the
-  /// estimate remembers about their objects depends on that loop alone (each Dat's last access
-  /// in it, its Maps seen), so every further repeat adds the same bytes and changes nothing else.
-  package mutating func addRepeat(bytes: Int) {
-    total += bytes
+  /// Adds a loop's arguments `times` more times right after adding them (a loop repeated back
+  /// to back): `bytes` is what the previous repeat added. After a loop's arguments are added,
+  /// what the estimate remembers about their objects depends on that loop alone (each Dat's last
+  /// access in it, its Maps seen), so every further repeat adds the same bytes and changes
+  /// nothing else.
+  package mutating func addRepeat(bytes: Int, times: Int = 1) {
+    total += bytes * times
   }
 
   /// Adds the arguments of a loop over `set`, after those added before.
@@ -356,21 +357,26 @@ package enum LoopPlanEpoch {
 /// with its access mode and map slot — everything validation looks at is either one of those or
 /// a property those objects cannot change (dim, dtype, arity, a Map's sets). What they can change
 /// (a Set's layout, the Consts in the registry) advances ``LoopPlanEpoch``, and a plan from an
-/// earlier epoch is not used. Plans hold their objects weakly: a released Dat or Map is never
-/// kept alive by a memo, and a new object that reuses a released one's address does not match.
+/// earlier epoch is not used. Plans hold their Sets, Dats and Maps unowned (their Consts and last
+/// loop weakly): a released object is never kept alive by a memo (it is deinitialised; only its
+/// few bytes of instance memory wait for the plan to go), and no new object can reuse its address
+/// while the plan lives, so an equal identity is the same object.
 /// Calls that fail validation are never remembered, so each one throws again; loops with Mat
 /// arguments, mixed arguments or over an ``ExtrudedSet`` are not remembered.
 package final class LoopMemo: Sendable {
   /// What a validated call leaves for repeats. Immutable but for `last` (under the memo's lock).
   fileprivate final class Plan: @unchecked Sendable {
     let epoch: Int
-    /// Identities of the set and of each argument's data and map, for a quick comparison; the
-    /// weak references below confirm that the objects they name are still the ones validated.
+    /// Identities of the set and of each argument's data and map.
     let identities: [ObjectIdentifier?]
     let accessModes: [Access]
     let slots: [Int?]
-    weak var set: Set?
-    let objects: [WeakObject]
+    /// The set and each argument's data and map, unowned: an object's memory is not freed while
+    /// an unowned reference to it exists (its deinitialiser runs, so nothing is kept alive), so no
+    /// new object can take its address, and an equal identity means the very object validated.
+    /// Weak references would give each object a side table, which slows all its reference
+    /// counting (every `Arg` made or copied, every launch); unowned ones use its inline count.
+    let held: [Unowned]
     let consts: [WeakConst]
     let signature: LoopSignature
     let accesses: (reads: [ObjectIdentifier], writes: [ObjectIdentifier])
@@ -386,8 +392,9 @@ package final class LoopMemo: Sendable {
       identities = [ObjectIdentifier(loop.set)] + loop.args.flatMap { [ObjectIdentifier($0.data), $0.map.map(ObjectIdentifier.init)] }
       accessModes = loop.args.map(\.access)
       slots = loop.args.map(\.index)
-      set = loop.set
-      objects = loop.args.flatMap { [WeakObject(object: $0.data), WeakObject(object: $0.map)] }
+      held = [Unowned(object: loop.set)] + loop.args.flatMap { arg in
+        [Unowned(object: arg.data)] + (arg.map.map { [Unowned(object: $0)] } ?? [])
+      }
       consts = loop.consts.map { WeakConst(object: $0) }
       signature = loop.signature
       accesses = loop.accesses
@@ -396,8 +403,8 @@ package final class LoopMemo: Sendable {
       compiled = loop.compiled
     }
 
-    /// Whether `args` over `set` name this plan's objects (alive: not others at their
-    /// addresses), modes and slots.
+    /// Whether `args` over `set` name this plan's objects (the same objects: see `held`), modes
+    /// and slots.
     func matches(_ set: Set, _ args: [Arg]) -> Bool {
       guard accessModes.count == args.count, identities[0] == ObjectIdentifier(set) else { return false }
       for i in args.indices {
@@ -405,17 +412,12 @@ package final class LoopMemo: Sendable {
         guard accessModes[i] == a.access, slots[i] == a.index, identities[1 + 2 * i] == ObjectIdentifier(a.data),
               identities[2 + 2 * i] == a.map.map(ObjectIdentifier.init) else { return false }
       }
-      // The identities match; the objects validated must still be alive for them to be the same.
-      guard self.set != nil else { return false }
-      for i in objects.indices where identities[1 + i] != nil {
-        guard objects[i].object != nil else { return false }
-      }
       return true
     }
   }
 
-  fileprivate struct WeakObject {
-    weak var object: AnyObject?
+  fileprivate struct Unowned {
+    unowned let object: AnyObject
   }
 
   fileprivate struct WeakConst {
@@ -443,7 +445,7 @@ package final class LoopMemo: Sendable {
     let plan = Plan(loop, epoch: epoch)
     if queued { plan.last = loop }
     plans.withLock { plans in
-      plans.removeAll { $0.epoch != epoch || $0.set == nil }
+      plans.removeAll { $0.epoch != epoch }
       if plans.count >= Self.capacity { plans.removeLast() }
       plans.insert(plan, at: 0)
     }

@@ -20,9 +20,10 @@ public class Set: Hashable, CustomStringConvertible, @unchecked Sendable {
   /// The name used in messages and timing output.
   public let name: String
   /// How the elements lie on this rank; replaced only by partitioning, when no loop is queued.
-  package private(set) var layout: SetLayout
+  /// (Read by every loop: no dynamic exclusivity checks.)
+  @exclusivity(unchecked) package private(set) var layout: SetLayout
   /// The halo, neighbours and numbering after partitioning; nil for a set that is not distributed.
-  package private(set) var distribution: _SetDistribution?
+  @exclusivity(unchecked) package private(set) var distribution: _SetDistribution?
   /// Entities stored per element: 1, or an ``ExtrudedSet``'s `layers` (its elements are columns).
   package let entitiesPerElement: Int
 

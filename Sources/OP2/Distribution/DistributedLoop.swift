@@ -43,7 +43,9 @@ package enum DistributedLoop {
     var stale: [any _ArgData] = []
     var scheduled = Swift.Set<ObjectIdentifier>()
     var written = Swift.Set<ObjectIdentifier>()
-    for loop in group.loops {
+    // A run's repeats have the same arguments: each run once.
+    for run in group.runs {
+      let loop = run.loop
       for arg in loop.args where !arg.isGlobal && arg.matrix == nil {
         let id = ObjectIdentifier(arg.data)
         guard arg.access == .read || arg.access == .rw, indirect(arg) || runsExecHalo,

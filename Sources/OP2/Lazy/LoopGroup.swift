@@ -17,8 +17,19 @@
 /// A restricted form of the loop chains and sparse tiling of PyOP2/Firedrake (SLOPE): the
 /// dependence between fused loops is always the identity, so any block schedule is valid.
 package struct LoopGroup {
-  package private(set) var loops: [ParLoop]
-  package private(set) var wrappers: [CompiledWrapper]
+  /// A loop and the number of times it runs back to back (a handle called again, or `parLoop`
+  /// repeated on the same data while lazy evaluation reuses its queued loop object).
+  package struct Run {
+    package let loop: ParLoop
+    package let wrapper: CompiledWrapper
+    package fileprivate(set) var count: Int
+  }
+  /// The first run, inline: a group of one loop (every eager loop) allocates nothing.
+  private var head: Run
+  /// The runs after the first, in program order (empty, and unallocated, for most groups).
+  private var tail: [Run] = []
+  /// Loops in the group, repeats included.
+  package private(set) var count: Int
   /// How the loops so far use each object (a handful per group: a linear search beats hashing).
   private var uses: [ObjectUse]
 
@@ -50,82 +61,133 @@ package struct LoopGroup {
 
   /// A group of one loop, with the block size of the runtime that runs it.
   package init(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) {
-    loops = [loop]
-    wrappers = [wrapper]
+    head = Run(loop: loop, wrapper: wrapper, count: 1)
+    count = 1
     self.blockSize = blockSize
     uses = loop.objectUses
   }
 
+  /// The first loop of the group.
+  package var first: ParLoop { head.loop }
+  /// The first loop's wrapper.
+  package var firstWrapper: CompiledWrapper { head.wrapper }
+  /// The runs of the group in program order: each loop with the number of times it runs back to back.
+  package var runs: [Run] { tail.isEmpty ? [head] : [head] + tail }
+  /// Calls `body` with each run in program order (without making an array).
+  package func forEachRun<E: Error>(_ body: (Run) throws(E) -> Void) throws(E) {
+    try body(head)
+    for run in tail { try body(run) }
+  }
+  /// Every loop of the group in program order, a run of `n` repeats as `n` entries.
+  package var loops: [ParLoop] {
+    var loops: [ParLoop] = []
+    loops.reserveCapacity(count)
+    forEachRun { run in for _ in 0..<run.count { loops.append(run.loop) } }
+    return loops
+  }
+  /// Each loop's wrapper, as ``loops``.
+  package var wrappers: [CompiledWrapper] {
+    var wrappers: [CompiledWrapper] = []
+    wrappers.reserveCapacity(count)
+    forEachRun { run in for _ in 0..<run.count { wrappers.append(run.wrapper) } }
+    return wrappers
+  }
+
   /// The iteration set.
-  package var set: Set { loops[0].set }
+  package var set: Set { head.loop.set }
   /// Block size of plans and of the fused schedule: the first loop's, in its runtime's configuration.
   package let blockSize: Int
   /// Elements per call of each wrapper: a block when loops are fused, else everything at once.
-  package var tileSize: Int { loops.count > 1 ? blockSize : .max }
+  package var tileSize: Int { count > 1 ? blockSize : .max }
   /// The name in timing reports: the kernel names joined by `+`, a run of one kernel as `name×n`.
   package var name: String {
-    guard loops.count > 1 else { return loops[0].kernel.name }
+    guard count > 1 else { return head.loop.kernel.name }
     var parts: [(name: String, count: Int)] = []
     var previous: Kernel?
-    for loop in loops {
+    forEachRun { run in
+      let kernel = run.loop.kernel
       // The same kernel object as the previous loop: the same name, without comparing strings.
-      if loop.kernel === previous || parts.last?.name == loop.kernel.name {
-        parts[parts.count - 1].count += 1
+      if kernel === previous || parts.last?.name == kernel.name {
+        parts[parts.count - 1].count += run.count
       } else {
-        parts.append((loop.kernel.name, 1))
+        parts.append((kernel.name, run.count))
       }
-      previous = loop.kernel
+      previous = kernel
     }
     return parts.map { $0.count == 1 ? $0.name : "\($0.name)×\($0.count)" }.joined(separator: "+")
   }
-  /// Every argument of every loop, in order.
-  package var arguments: [Arg] { loops.flatMap(\.args) }
+  /// Every argument of every run, in order (a run's arguments once: its repeats have the same).
+  package var arguments: [Arg] { runs.flatMap(\.loop.args) }
   /// Bytes the group moves at least: shared data counts once.
-  package var bytesMoved: Int { traffic?.total ?? loops[0].bytesMoved }
+  package var bytesMoved: Int { traffic?.total ?? head.loop.bytesMoved }
   /// The fused loops' traffic, accumulated as they join (nil for a group of one).
   private var traffic: TrafficEstimate?
 
   /// Adds `loop` to the group if it may run fused with the loops already in it (see the type's
   /// documentation); returns whether it did.
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int) -> Bool {
-    guard loop.set === set, blockSize == self.blockSize, loop.extrusionBlock == nil, loops[0].extrusionBlock == nil,
-          !loop.assemblesMatrices, !loops[0].assemblesMatrices else { return false }
+    append(loop, wrapper: wrapper, blockSize: blockSize, repeats: 1) == 1
+  }
+
+  /// Adds `loop` run `repeats` times back to back, as many of them as may run fused with the
+  /// group, and returns how many joined (`0...repeats`): exactly those that appending them one
+  /// by one would add. The first is checked against the group, the second (a repeat) against the
+  /// group holding the first; once a repeat has joined, the group's uses hold the loop's and no
+  /// longer change, so every further repeat joins too, without a check.
+  package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, blockSize: Int, repeats: Int) -> Int {
+    guard repeats > 0, loop.set === set, blockSize == self.blockSize, loop.extrusionBlock == nil,
+          head.loop.extrusionBlock == nil, !loop.assemblesMatrices, !head.loop.assemblesMatrices else { return 0 }
     // A repeat of the last loop, already found fusable with the group as it is now: the group's
     // uses already include this loop's, so they are unchanged and the check would pass again.
-    if let repeated = fusableRepeat, repeated.loop === loop {
-      traffic!.addRepeat(bytes: repeated.bytes)
-      loops.append(loop)
-      wrappers.append(wrapper)
-      return true
+    if let repeated = fusableRepeat, repeated.loop === loop, wrapper.isSame(as: lastRun.wrapper) {
+      traffic!.addRepeat(bytes: repeated.bytes, times: repeats)
+      extendLastRun(by: repeats)
+      return repeats
     }
-    let isRepeat = loop === loops[loops.count - 1]
+    let isRepeat = loop === lastRun.loop
     let next = loop.objectUses
     var sharesDirectData = false
     for use in next {
       guard let earlier = uses.first(where: { $0.object == use.object }) else { continue }
       let writes = use.writes || earlier.writes
       let direct = !use.indirect && !earlier.indirect && !use.global && !earlier.global
-      if writes && !direct { return false }
+      if writes && !direct { return 0 }
       if direct { sharesDirectData = true }
     }
-    guard sharesDirectData else { return false }
+    guard sharesDirectData else { return 0 }
     if traffic == nil {
       var first = TrafficEstimate()
-      first.add(loops[0].args, set: set)
+      first.add(head.loop.args, set: set)
       traffic = first
     }
     let before = traffic!.total
     traffic!.add(loop.args, set: set)
-    loops.append(loop)
-    wrappers.append(wrapper)
-    // Checked against uses that already held this loop's: unchanged by it, so a further repeat
-    // passes too, and adds what this one added (see ``TrafficEstimate/addRepeat(bytes:)``).
-    fusableRepeat = isRepeat ? (loop, traffic!.total - before) : nil
-    guard !isRepeat else { return true }
-    for use in next {
-      if let i = uses.firstIndex(where: { $0.object == use.object }) { uses[i].formUnion(use) } else { uses.append(use) }
+    if isRepeat, wrapper.isSame(as: lastRun.wrapper) {
+      extendLastRun(by: 1)
+    } else {
+      tail.append(Run(loop: loop, wrapper: wrapper, count: 1))
+      count += 1
     }
-    return true
+    // Checked against uses that already held this loop's: unchanged by it, so a further repeat
+    // passes too, and adds what this one added (see ``TrafficEstimate/addRepeat(bytes:times:)``).
+    fusableRepeat = isRepeat ? (loop, traffic!.total - before) : nil
+    if !isRepeat {
+      for use in next {
+        if let i = uses.firstIndex(where: { $0.object == use.object }) { uses[i].formUnion(use) } else { uses.append(use) }
+      }
+    }
+    guard repeats > 1 else { return 1 }
+    // The others are repeats of the loop just added: the next is checked (or, after a repeat, is
+    // known to pass), the rest follow it.
+    return 1 + append(loop, wrapper: wrapper, blockSize: blockSize, repeats: repeats - 1)
+  }
+
+  /// The last run of the group.
+  private var lastRun: Run { tail.isEmpty ? head : tail[tail.count - 1] }
+
+  private mutating func extendLastRun(by n: Int) {
+    if tail.isEmpty { head.count += n } else { tail[tail.count - 1].count += n }
+    count += n
   }
 
   /// The last loop, when appending it again was found fusable, and the bytes that repeat added.

@@ -10,11 +10,19 @@
 ///
 /// Each item remembers the ``Runtime`` that recorded it (its backend, timings and statistics);
 /// there is one queue in the process (``ProcessQueue``), whatever the number of runtimes.
+///
+/// A loop queued right after itself (the same ``ParLoop`` object, runtime and wrapper: a handle
+/// called again, or a `parLoop` repeat that reuses its queued loop) is counted into the last item
+/// instead of becoming one: the repeats have the same reads and writes, so the dependency
+/// analysis, which takes or keeps an item whole, takes all of them or none — as it would have
+/// taken them one by one, since each repeat depends on the one before (they write the same
+/// objects) or, writing nothing, is never needed by anything.
 package struct LoopQueue {
   /// One deferred item.
   package enum Work {
-    /// A validated loop, its compiled wrapper and the runtime that runs it.
-    case loop(ParLoop, CompiledWrapper, Runtime)
+    /// A validated loop, its compiled wrapper, the runtime that runs it and how many times it
+    /// runs back to back (at least 1).
+    case loop(ParLoop, CompiledWrapper, Runtime, repeats: Int)
     /// A host store into a Global or Const, deferred behind the queued loops that use it
     /// (`rms.value = [0]` between two reductions).
     case store(@Sendable () -> Void)
@@ -29,8 +37,14 @@ package struct LoopQueue {
   }
   private var entries: [Entry] = []
   private var works: [Work] = []
-  /// Items per recording runtime (one or two runtimes at a time: a short array beats hashing).
+  /// Items per recording runtime, repeats included (one or two runtimes at a time: a short
+  /// array beats hashing).
   private var owned = OwnerCounts()
+  /// When the last item is a loop: its object, runtime and wrapper, which a repeat must match.
+  private var last: (loop: ObjectIdentifier, runtime: ObjectIdentifier, wrapper: CompiledWrapper)?
+  /// Repeats counted into the last item since it was written into `works` (written back by
+  /// `sealLast()` before `works` is read or grows).
+  private var lastRepeats = 0
 
   /// Items per owner, in a short array.
   private struct OwnerCounts {
@@ -67,17 +81,44 @@ package struct LoopQueue {
   }
 
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
+    let owner = ObjectIdentifier(runtime)
+    // The fast lane: the last item is this loop, recorded by this runtime with this wrapper.
+    if let last, last.loop == ObjectIdentifier(loop), last.runtime == owner, last.wrapper.isSame(as: wrapper) {
+      lastRepeats += 1
+      owned.add(1, to: owner)
+      return
+    }
+    sealLast()
     let (reads, writes) = loop.accesses
-    entries.append(Entry(owner: ObjectIdentifier(runtime), reads: reads, writes: writes))
-    works.append(.loop(loop, wrapper, runtime))
-    owned.add(1, to: ObjectIdentifier(runtime))
+    entries.append(Entry(owner: owner, reads: reads, writes: writes))
+    works.append(.loop(loop, wrapper, runtime, repeats: 1))
+    owned.add(1, to: owner)
+    last = (ObjectIdentifier(loop), owner, wrapper)
   }
 
   /// Queues a host store into `object` that must wait for the queued items using it.
   package mutating func appendStore(to object: ObjectIdentifier, owner: Runtime, _ store: @escaping @Sendable () -> Void) {
+    sealLast()
+    last = nil
     entries.append(Entry(owner: ObjectIdentifier(owner), reads: [], writes: [object]))
     works.append(.store(store))
     owned.add(1, to: ObjectIdentifier(owner))
+  }
+
+  /// Writes the repeats counted into the last item into `works`.
+  private mutating func sealLast() {
+    guard lastRepeats > 0 else { return }
+    guard case .loop(let loop, let wrapper, let runtime, let repeats) = works[works.count - 1] else {
+      preconditionFailure("LoopQueue: repeats counted into an item that is not a loop")
+    }
+    works[works.count - 1] = .loop(loop, wrapper, runtime, repeats: repeats + lastRepeats)
+    lastRepeats = 0
+  }
+
+  /// How many loops (or stores) `work` stands for.
+  private static func size(_ work: Work) -> Int {
+    if case .loop(_, _, _, let repeats) = work { return repeats }
+    return 1
   }
 
   /// Whether a queued item reads or writes `object`.
@@ -91,7 +132,8 @@ package struct LoopQueue {
   }
 
   package mutating func takeAll() -> [Work] {
-    defer { entries.removeAll(); works = []; owned.removeAll() }
+    sealLast()
+    defer { entries.removeAll(); works = []; owned.removeAll(); last = nil }
     return works
   }
 
@@ -137,13 +179,16 @@ package struct LoopQueue {
       mustFinishAccesses.formUnion(e.writes)
     }
     guard any else { return [] }
+    sealLast()
+    // A last item taken leaves no loop for a repeat to count into; one kept stays the last.
+    if selected[entries.count - 1] { last = nil }
     var taken: [Work] = []
     var kept: [Entry] = []
     var keptWorks: [Work] = []
     for (i, e) in entries.enumerated() {
       if selected[i] {
         taken.append(works[i])
-        owned.add(-1, to: e.owner)
+        owned.add(-Self.size(works[i]), to: e.owner)
       } else {
         kept.append(e)
         keptWorks.append(works[i])

@@ -19,7 +19,8 @@ package final class ProcessQueue: @unchecked Sendable {
 
   // Recursive: running a store or a loop may reach host access (a Mat's assembly flushes it).
   private let lock = NSRecursiveLock()
-  private var queue = LoopQueue()
+  // Only touched under `lock`: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var queue = LoopQueue()
 
   /// Queues a loop recorded by `runtime`.
   package func append(_ loop: ParLoop, wrapper: CompiledWrapper, runtime: Runtime) {
@@ -80,19 +81,27 @@ package final class ProcessQueue: @unchecked Sendable {
   }
 
   /// Runs dequeued work in order, fusing consecutive loops of one runtime where ``LoopGroup``
-  /// allows it.
+  /// allows it. A loop's repeats run as appending them one by one would: as many as fuse join the
+  /// group, and each one that does not starts a new group.
   private static func run(_ work: [LoopQueue.Work]) {
     var group: LoopGroup?
     var groupRuntime: Runtime?
     for item in work {
       switch item {
-      case .loop(let loop, let wrapper, let runtime):
+      case .loop(let loop, let wrapper, let runtime, let repeats):
         let blockSize = runtime.configuration.blockSize(for: loop.kernel.name)
-        if runtime === groupRuntime, runtime.configuration.fusion,
-           group?.append(loop, wrapper: wrapper, blockSize: blockSize) == true { continue }
-        if let g = group { groupRuntime!.run(g) }
-        group = LoopGroup(loop, wrapper: wrapper, blockSize: blockSize)
-        groupRuntime = runtime
+        let fusion = runtime.configuration.fusion
+        var left = repeats
+        while left > 0 {
+          if runtime === groupRuntime, fusion {
+            left -= group!.append(loop, wrapper: wrapper, blockSize: blockSize, repeats: left)
+            if left == 0 { break }
+          }
+          if let g = group { groupRuntime!.run(g) }
+          group = LoopGroup(loop, wrapper: wrapper, blockSize: blockSize)
+          groupRuntime = runtime
+          left -= 1
+        }
       case .store(let store):
         if let g = group { groupRuntime!.run(g) }
         group = nil

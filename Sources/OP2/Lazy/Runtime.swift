@@ -11,16 +11,24 @@ package final class Runtime: @unchecked Sendable {
   package let compiler: Compiler
   private let executor: any BackendExecutor
   private let lock = NSRecursiveLock()
-  private var wrappers: [CacheKey: CompiledWrapper] = [:]
-  private var timings = LoopTimings()
-  private var counters = OP2.Statistics()
+  // Only touched under `lock`: no dynamic exclusivity checks (they cost more than the lock).
+  @exclusivity(unchecked) private var wrappers: [CacheKey: CompiledWrapper] = [:]
+  @exclusivity(unchecked) private var timings = LoopTimings()
+  @exclusivity(unchecked) private var counters = OP2.Statistics()
   private let configurationError: OP2Error?
+  /// What executors get from this runtime (made once: a group's run allocates no closure).
+  @exclusivity(unchecked) private var executionContext = ExecutionContext()
 
   package init(configuration: OP2.Configuration, configurationError: OP2Error? = nil) {
     self.configuration = configuration
     self.configurationError = configurationError ?? configuration.backend.validationError
     compiler = Compiler(configuration: configuration.compiler)
     executor = configuration.backend.makeExecutor(cacheDirectory: configuration.compiler.cacheDirectory)
+    // Unowned: the runtime holds the context, and the context is only used while the runtime
+    // runs a group.
+    executionContext = ExecutionContext(checkPlans: configuration.checkPlans) { [unowned self] loop, seconds, colours, blocks in
+      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+    }
   }
 
   package static let shared: Runtime = {
@@ -150,19 +158,21 @@ package final class Runtime: @unchecked Sendable {
   /// process; core, owned and exec halo of a distributed set, around its halo exchanges and
   /// reductions), the node executor runs each range.
   package func run(_ group: LoopGroup) {
-    let start = ContinuousClock.now
+    // Dispatch's monotonic clock: an integer read (ContinuousClock's instants and durations are
+    // 128-bit, and converting one to seconds costs more than a queued loop).
+    let start = DispatchTime.now().uptimeNanoseconds
     let context = executionContext
     // The run-time Consts' values as of this point of the program, before any thread starts.
-    for (loop, wrapper) in zip(group.loops, group.wrappers) where !loop.consts.isEmpty {
-      wrapper.setConstValues(ConstLayout.pack(loop.consts))
+    group.forEachRun { run in
+      if !run.loop.consts.isEmpty { run.wrapper.setConstValues(ConstLayout.pack(run.loop.consts)) }
     }
     let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
       // runs on the calling thread (such loops are never fused).
-      if group.loops[0].assemblesMatrices {
+      if group.first.assemblesMatrices {
         executor.prepareHostRun(group)
-        traffic = try DistributedLoop.run(group) { range in group.loops[0].runAssembly(group.wrappers[0], range: range) }
+        traffic = try DistributedLoop.run(group) { range in group.first.runAssembly(group.firstWrapper, range: range) }
       } else {
         traffic = try DistributedLoop.run(group) { (range) throws(OP2Error) in
           try executor.execute(group, range: range, context: context)
@@ -171,22 +181,14 @@ package final class Runtime: @unchecked Sendable {
     } catch {
       preconditionFailure("parLoop \"\(group.name)\": \(error)")
     }
-    let seconds = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e9
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     lock.withLock {
       timings.record(name: group.name, seconds: seconds, bytes: group.bytesMoved)
       if traffic.exchanges > 0 {
         timings.recordHalo(name: group.name, seconds: traffic.haloSeconds, bytes: traffic.haloBytes, exchanges: traffic.exchanges)
       }
-      counters.loopsExecuted += group.loops.count
-      if group.loops.count > 1 { counters.loopsFused += group.loops.count }
-    }
-  }
-
-  /// What executors get from this runtime.
-  private var executionContext: ExecutionContext {
-    // A strong capture: the context lives for one run, and the runtime never stores it.
-    ExecutionContext(checkPlans: configuration.checkPlans) { loop, seconds, colours, blocks in
-      self.recordPlan(loop: loop, seconds: seconds, colours: colours, blocks: blocks)
+      counters.loopsExecuted += group.count
+      if group.count > 1 { counters.loopsFused += group.count }
     }
   }
 
@@ -240,3 +242,4 @@ package final class Runtime: @unchecked Sendable {
     executor.resetCounters()
   }
 }
+

@@ -10,21 +10,22 @@ package struct SequentialExecutor: BackendExecutor {
 
   package func execute(_ group: LoopGroup, range: Range<Int>, context: ExecutionContext) throws(OP2Error) {
     // One loop: one call, with its argument vector on the stack.
-    if group.loops.count == 1 {
-      LaunchArguments.call(group.loops[0], group.wrappers[0], range: range)
+    if group.count == 1 {
+      LaunchArguments.call(group.first, group.firstWrapper, range: range)
       return
     }
-    // A loop repeated back to back (a handle, or parLoop called again on the same data) shares
-    // one argument vector.
-    var launches: [LaunchArguments] = []
-    launches.reserveCapacity(group.loops.count)
-    var previous: ParLoop?
-    for loop in group.loops {
-      launches.append(loop === previous ? launches[launches.count - 1] : LaunchArguments(loop))
-      previous = loop
+    // A loop repeated back to back (a handle, or parLoop called again on the same data) is one
+    // run: one argument vector, its wrapper called once per repeat on each tile.
+    let runs = group.runs
+    if runs.count == 1 {
+      LaunchArguments.call(group.first, group.firstWrapper, range: range, tile: group.tileSize, repeats: group.count)
+      return
     }
+    let launches = runs.map { LaunchArguments($0.loop) }
     LoopGroup.forEachTile(of: range, tile: group.tileSize) { tile in
-      for (launch, wrapper) in zip(launches, group.wrappers) { launch.call(wrapper, range: tile) }
+      for (launch, run) in zip(launches, runs) {
+        for _ in 0..<run.count { launch.call(run.wrapper, range: tile) }
+      }
     }
   }
 }
