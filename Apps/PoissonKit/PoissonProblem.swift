@@ -53,12 +53,8 @@ public struct PoissonProblem: Sendable {
   ///   - partitioner: How to split the mesh over MPI ranks (nothing happens on one rank).
   /// - Throws: ``OP2Error`` from the loops, partitioning, PETSc or a solve that does not converge.
   public func solve(options: [String: String] = [:], partitioner: OP2.PartitionMethod = .automatic) throws(OP2Error) -> Solution {
-    var clock = ContinuousClock.now
-    func lap() -> Double {
-      let t = ContinuousClock.now
-      defer { clock = t }
-      return Double((t - clock) / .nanoseconds(1)) / 1e9
-    }
+    var laps = Laps()
+    func lap() -> Double { laps.next() }
     let nodes = Set(size: mesh.nodeCount, name: "nodes")
     let cells = Set(size: mesh.triangleCount, name: "cells")
     let cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mesh.triangles, name: "cell2node")

@@ -54,12 +54,8 @@ public struct StokesProblem: Sendable {
   ///   - blockFormat: How PETSc sees the block Mat: `MATNEST` or an AIJ copy.
   /// - Throws: ``OP2Error`` from the loops, PETSc or a solve that does not converge.
   public func solve(options: [String: String] = [:], blockFormat: BlockFormat = .nest) throws(OP2Error) -> Solution {
-    var clock = ContinuousClock.now
-    func lap() -> Double {
-      let t = ContinuousClock.now
-      defer { clock = t }
-      return Double((t - clock) / .nanoseconds(1)) / 1e9
-    }
+    var laps = Laps()
+    func lap() -> Double { laps.next() }
     let nodes = Set(size: mesh.nodeCount, name: "nodes")
     let cells = Set(size: mesh.triangleCount, name: "cells")
     let cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mesh.triangles, name: "cell2node")

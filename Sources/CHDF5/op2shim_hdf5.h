@@ -165,6 +165,26 @@ static inline int op2shim_h5_type(hid_t dataset, size_t *size) {
   return c;
 }
 
+/* Selects rows `first ..< first + count` (each `width` values) of the 2-dimensional
+ * `file_space` and makes the matching flat memory space in `*mem_space` (close it when it is
+ * >= 0). An empty block selects nothing on both sides (a rank with no rows still takes part in
+ * a collective transfer). Returns < 0 on failure. */
+static inline herr_t op2shim_h5_select_rows(hid_t file_space, hsize_t first, hsize_t count, hsize_t width,
+                                            hid_t *mem_space) {
+  hsize_t start[2] = {first, 0}, block[2] = {count, width};
+  *mem_space = -1;
+  herr_t e = H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block, NULL);
+  if (e < 0) return e;
+  hsize_t flat = count * width;
+  *mem_space = H5Screate_simple(1, &flat, NULL);
+  if (*mem_space < 0) return -1;
+  if (count == 0) {
+    H5Sselect_none(file_space);
+    H5Sselect_none(*mem_space);
+  }
+  return 0;
+}
+
 /* Reads rows `first ..< first + count` of a dataset whose rows hold `width` values (the first
  * dimension is rows; a 1-dimensional dataset has width 1), converted to `memtype`, into `out`.
  * With `dxpl` a collective transfer list under MPI-IO, or H5P_DEFAULT. */
@@ -172,15 +192,8 @@ static inline herr_t op2shim_h5_read_rows(hid_t dataset, hid_t memtype, int rank
                                           hsize_t width, hid_t dxpl, void *out) {
   hid_t file_space = H5Dget_space(dataset);
   if (file_space < 0) return -1;
-  hsize_t start[2] = {first, 0}, block[2] = {count, width};
-  herr_t e = H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block, NULL);
-  hsize_t flat = count * width;
-  hid_t mem_space = e < 0 ? -1 : H5Screate_simple(1, &flat, NULL);
-  if (mem_space < 0) e = -1;
-  if (e >= 0 && count == 0) {
-    H5Sselect_none(file_space);
-    H5Sselect_none(mem_space);
-  }
+  hid_t mem_space = -1;
+  herr_t e = op2shim_h5_select_rows(file_space, first, count, width, &mem_space);
   if (e >= 0) e = H5Dread(dataset, memtype, mem_space, file_space, dxpl, out);
   if (mem_space >= 0) H5Sclose(mem_space);
   H5Sclose(file_space);
@@ -202,15 +215,8 @@ static inline hid_t op2shim_h5_create_write(hid_t file, const char *name, hid_t 
     H5Sclose(space);
     return -1;
   }
-  hsize_t start[2] = {first, 0}, block[2] = {count, width};
-  herr_t e = H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, block, NULL);
-  hsize_t flat = count * width;
-  hid_t mem_space = e < 0 ? -1 : H5Screate_simple(1, &flat, NULL);
-  if (mem_space < 0) e = -1;
-  if (e >= 0 && count == 0) {
-    H5Sselect_none(space);
-    H5Sselect_none(mem_space);
-  }
+  hid_t mem_space = -1;
+  herr_t e = op2shim_h5_select_rows(space, first, count, width, &mem_space);
   if (e >= 0) e = H5Dwrite(dataset, memtype, mem_space, space, dxpl, values);
   if (mem_space >= 0) H5Sclose(mem_space);
   H5Sclose(space);

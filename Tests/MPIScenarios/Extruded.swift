@@ -32,15 +32,7 @@ extension Scenario {
                    && columns.totalSize == objects.cells.totalSize && columns.globalIndices == objects.cells.globalIndices,
                    "the extruded set takes its base's layout")
         // Local (after partitioning: renumbered) base rows, bottom then top vertices of each prism.
-        let L = Int32(layers)
-        let rows = objects.cellToNode.values
-        var prismRows: [Int32] = []
-        for c in 0..<(rows.count / 3) {
-          let r = rows[(3 * c)..<(3 * c + 3)]
-          for n in r { prismRows.append(n * L) }
-          for n in r { prismRows.append(n * L + 1) }
-        }
-        let prism = try Map(from: columns, to: nodeColumns, arity: 6, values: prismRows, offset: Array(repeating: 1, count: 6), name: "prism")
+        let prism = try prismMap(from: columns, to: nodeColumns, triangles: objects.cellToNode.values, name: "prism")
         let nodes = objects.nodes.globalIndices.prefix(objects.nodes.size)
         var xValues: [Double] = [], sValues: [Double] = []
         for g in nodes {
@@ -106,4 +98,18 @@ extension Scenario {
     extrudedBeforePartition,
     extrudedMat,
   ]
+}
+
+/// The prism map of extruded triangles: each column's bottom then top vertices (the triangle's
+/// node columns at layers 0 and 1, offset 1 per layer), from the triangles' local node rows.
+func prismMap(from columns: ExtrudedSet, to nodeColumns: ExtrudedSet, triangles rows: [Int32], name: String) throws(OP2Error) -> Map {
+  let layers = Int32(nodeColumns.layers)
+  var prismRows: [Int32] = []
+  prismRows.reserveCapacity(rows.count * 2)
+  for c in 0..<(rows.count / 3) {
+    let r = rows[(3 * c)..<(3 * c + 3)]
+    for n in r { prismRows.append(n * layers) }
+    for n in r { prismRows.append(n * layers + 1) }
+  }
+  return try Map(from: columns, to: nodeColumns, arity: 6, values: prismRows, offset: Array(repeating: 1, count: 6), name: name)
 }

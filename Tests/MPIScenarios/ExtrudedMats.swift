@@ -60,14 +60,7 @@ extension Scenario {
       }
       let columns = try ExtrudedSet(objects.cells, layers: layers, name: "mat_columns")
       let nodeColumns = try ExtrudedSet(objects.nodes, layers: layers, name: "mat_node_columns")
-      let rows = objects.cellToNode.values
-      var prismRows: [Int32] = []
-      for c in 0..<(rows.count / 3) {
-        let r = rows[(3 * c)..<(3 * c + 3)]
-        for n in r { prismRows.append(n * L) }
-        for n in r { prismRows.append(n * L + 1) }
-      }
-      let prism = try Map(from: columns, to: nodeColumns, arity: 6, values: prismRows, offset: Array(repeating: 1, count: 6), name: "mat_prism")
+      let prism = try prismMap(from: columns, to: nodeColumns, triangles: objects.cellToNode.values, name: "mat_prism")
       let own = try Map(from: columns, to: columns, arity: 1, values: (0..<Int32(columns.executedSize)).map { $0 * L }, offset: [1], name: "mat_own")
       // Declared-numbering values, scattered: each rank keeps its columns.
       var xValues: [Double] = [], sValues: [Double] = [], fValues: [Double] = [], zValues: [Double] = []
