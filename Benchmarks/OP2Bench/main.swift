@@ -156,6 +156,7 @@ extension Bench {
     @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
     @Option(help: "Renumber the grid first: none, rcm, shuffled (random order), shuffled+rcm.") var renumber = "none"
     @Flag(help: "Also run the opencl backend (OP2_OPENCL_PLATFORM/OP2_OPENCL_DEVICE pick the device).") var opencl = false
+    @Option(help: "Side by side: comma-separated variants, each COMPILER/READS (READS: staged, gathered, automatic; e.g. gcc/staged,clang/gathered), run one after another in this process for every --threads entry; repeat entries to alternate them (A,B,A,B).") var variants = ""
     @Option(help: "With --opencl: comma-separated staging choices (local, global, auto), one opencl run each, in this order; alternate them for A/B runs (global,local,global,local).") var staging = ""
 
     func run() throws {
@@ -173,6 +174,7 @@ extension Bench {
         print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(mesh.cellBandwidth)")
       }
       var results: [(String, Double, Double)] = []
+      var perLoop: [(label: String, whole: Double, ratio: Double, loops: [String: Double])] = []
       var backends: [Backend] = threads.split(separator: ",").compactMap { Int($0) }.map { $0 == 1 ? .sequential : .threaded(threads: $0) }
       if opencl {
         let env = ProcessInfo.processInfo.environment
@@ -185,10 +187,31 @@ extension Bench {
           backends.append(.opencl(platform: env["OP2_OPENCL_PLATFORM"], device: env["OP2_OPENCL_DEVICE"], staging: value))
         }
       }
+      // Each run: a backend, and the variant's compiler and chunk reads (nil: the configuration's).
+      var runs: [(backend: Backend, variant: (label: String, compiler: [String], reads: ChunkReads)?)] = []
+      let variantList = try variants.split(separator: ",").map { item -> (String, [String], ChunkReads) in
+        let parts = item.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let reads = try? ChunkReads.fromEnvironment(parts[1], source: "--variants") else {
+          throw ValidationError("--variants: \"\(item)\" is not COMPILER/READS with READS staged, gathered or automatic")
+        }
+        return (String(item), parts[0].split(separator: " ").map(String.init), reads)
+      }
       for backend in backends {
-        let bandwidth = try triad(n: 10_000_000, repeats: 5, backend: backend).op2
+        if variantList.isEmpty { runs.append((backend, nil)) }
+        for v in variantList { runs.append((backend, (v.0, v.1, v.2))) }
+      }
+      var bandwidths: [String: Double] = [:]
+      for (backend, variant) in runs {
+        let bandwidth = try bandwidths["\(backend)"] ?? triad(n: 10_000_000, repeats: 5, backend: backend).op2
+        bandwidths["\(backend)"] = bandwidth
         var config = OP2.configuration
         config.backend = backend
+        if let variant {
+          config.compilerCommand = variant.compiler
+          config.chunkReads = variant.reads
+          print("\n#### variant \(variant.label) on \(backend)")
+        }
+        let label = variant.map { "\(backend) [\($0.label)]" } ?? "\(backend)"
         try OP2.withConfiguration(config) {
           let whole = now()
           let sim = try AirfoilSimulation(grid: mesh)
@@ -208,10 +231,22 @@ extension Bench {
           let elapsed = seconds(t) * Double(iterations) / Double(max(iterations - 1, 1))
           let floor = Double(sim.bytesPerIterationLowerBound) * Double(iterations) / (bandwidth * 1e9)
           let wholeRun = seconds(whole)
-          print("\n== \(backend): \(iterations) iterations in \(f(wholeRun, "%.2f")) s, whole run as OP2 times it (first iteration \(f(first, "%.2f")) s with compiles and plans, included); steady state \(f(elapsed, "%.2f")) s (final rms \(String(format: "%.10e", rms)))")
+          print("\n== \(label): \(iterations) iterations in \(f(wholeRun, "%.2f")) s, whole run as OP2 times it (first iteration \(f(first, "%.2f")) s with compiles and plans, included); steady state \(f(elapsed, "%.2f")) s (final rms \(String(format: "%.10e", rms)))")
           print("   triad (same backend, this run) \(f(bandwidth, "%.1f")) GB/s; bytes-moved floor \(f(Double(sim.bytesPerIterationLowerBound) / 1e6, "%.1f")) MB/iteration → \(f(floor, "%.1f")) s; time/floor = \(f(elapsed / floor, "%.2f"))")
-          print(OP2.timingReport())
-          results.append(("\(backend)", elapsed, rms))
+          let steady = OP2.timingReport()
+          print(steady)
+          results.append((label, elapsed, rms))
+          perLoop.append((label, wholeRun, elapsed / floor, Dictionary(steady.rows.map { ($0.name, $0.seconds / Double(max($0.count, 1)) * 1e3) }, uniquingKeysWith: +)))
+        }
+      }
+      if perLoop.count > 1 {
+        // One table of every run: whole run, time/floor, and ms per call of each loop (group).
+        let names = perLoop.flatMap { $0.loops.keys }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
+        print("\nside by side (ms per call; whole run in s, first iteration included):")
+        print("| run | whole run (s) | time/floor | " + names.joined(separator: " | ") + " |")
+        print("|---|---|---|" + String(repeating: "---|", count: names.count))
+        for r in perLoop {
+          print("| \(r.label) | \(f(r.whole, "%.2f")) | \(f(r.ratio, "%.2f")) | " + names.map { r.loops[$0].map { f($0, "%.3f") } ?? "–" }.joined(separator: " | ") + " |")
         }
       }
       if results.count > 1 {

@@ -45,6 +45,9 @@ public enum OP2 {
     /// Whether wrappers may run in vectorizable chunks (``ChunkPlan``); off only in tests that
     /// compare chunked and plain wrappers.
     package var chunking = true
+    /// How chunked wrappers read data through maps (`OP2_CHUNK_READS`, default
+    /// ``ChunkReads/automatic``: by the compiler). Results are the same either way.
+    public var chunkReads: ChunkReads = .automatic
 
     /// The defaults, with the compiler taken from the environment.
     public init() {}
@@ -87,6 +90,7 @@ public enum OP2 {
       c.lazy = try Setting.flag("OP2_LAZY", env["OP2_LAZY"]) ?? c.lazy
       c.fusion = try Setting.flag("OP2_FUSION", env["OP2_FUSION"]) ?? c.fusion
       c.checkPlans = try Setting.flag("OP2_PLAN_CHECK", env["OP2_PLAN_CHECK"]) ?? c.checkPlans
+      c.chunkReads = try ChunkReads.fromEnvironment(env["OP2_CHUNK_READS"]) ?? c.chunkReads
       c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
       _ = try Setting.flag("OP2_PARTITION_REPORT", env["OP2_PARTITION_REPORT"])
       return c

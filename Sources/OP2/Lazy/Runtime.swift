@@ -124,7 +124,10 @@ package final class Runtime: @unchecked Sendable {
       counters.memoryCacheHits += 1
       return known
     }
-    let generated = WrapperGenerator.generate(signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking)
+    let reads = configuration.chunkReads == .automatic
+      ? configuration.chunkReads.resolved(compilerIdentity: try compiler.identity()) : configuration.chunkReads
+    let generated = WrapperGenerator.generate(
+      signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking, reads: reads)
     let load = { () throws(OP2Error) -> CompiledWrapper in
       try self.compiler.load(source: generated.source, functionName: generated.functionName,
                              constsFunctionName: generated.constsFunctionName, kernelName: loop.kernel.name)
