@@ -77,9 +77,9 @@ extension OP2 {
   /// try OP2.partition(primary: cells, map: pcell)
   /// ```
   ///
-  /// Without MPI, or on one rank, nothing moves: the call only checks its input. Declare
-  /// Sparsities and Mats after partitioning (they are built on the local layout). Queued loops
-  /// run first. The call is collective: every rank reaches the same result or throws the same
+  /// Without MPI, or on one rank, nothing moves: the call only checks its input (and queued
+  /// loops stay queued). Declare Sparsities and Mats after partitioning (they are built on the
+  /// local layout). On several ranks queued loops run first. The call is collective: every rank reaches the same result or throws the same
   /// error.
   ///
   /// - Throws: ``OP2Error/invalidPartitionInput(rank:reason:)`` for a map that does not start from
@@ -87,11 +87,14 @@ extension OP2 {
   ///   not add up to their set's global size, or ranks that declared different objects;
   ///   ``OP2Error/partitionAfterMatrices(sparsity:)``; ``OP2Error/partitionerFailed(method:reason:)``.
   public static func partition(primary: Set, map: Map, method: PartitionMethod = .automatic) throws(OP2Error) {
-    Runtime.flushEverywhere()
     guard let world = MPIEnvironment.world, world.size > 1 else {
+      // Nothing moves, so queued loops may stay queued (running every runtime's queue here
+      // would also run other threads' queues behind their backs).
       try checkSingleRankPartition(primary: primary, map: map, method: method)
       return
     }
+    // Data moves between ranks: every queued loop runs on the old layout first.
+    Runtime.flushEverywhere()
     let decomposition = try Decomposition(primary: primary, map: map, method: method, communicator: world.duplicate())
     try decomposition.run()
     ReplicationNotice.partitioned.store(true, ordering: .relaxed)

@@ -172,7 +172,8 @@ struct ErrorTests {
           Issue.record("wrong error \(error)"); return
         }
         #expect(kernel == "broken")
-        #expect(command.hasPrefix("cc "))
+        // The configured compiler (`OP2_CC`, else `clang` when one is on the PATH, else `cc`).
+        #expect(command.hasPrefix(OP2.configuration.compilerCommand.joined(separator: " ") + " "))
         #expect(diagnostics.contains("broken.c:3:"), "diagnostics: \(diagnostics)")
         #expect(diagnostics.contains("undefined_name"))
         #expect(FileManager.default.fileExists(atPath: logPath))

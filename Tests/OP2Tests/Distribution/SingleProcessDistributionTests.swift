@@ -40,6 +40,26 @@ struct SingleProcessDistributionTests {
     }
   }
 
+  @Test("partitioning on one rank leaves queued loops queued (its own and other runtimes')")
+  func partitionLeavesQueues() throws {
+    // Running every runtime's queue here used to run other tests' queued loops behind their
+    // backs (a test counting its pending loops saw them gone).
+    var config = OP2.Configuration.testing()
+    config.fusion = false
+    try OP2.withConfiguration(config) {
+      let nodes = Set(size: 3, name: "nodes"), cells = Set(size: 2, name: "cells")
+      let map = try Map(from: cells, to: nodes, arity: 2, values: [0, 1, 1, 2], name: "c2n")
+      let d = try Dat<Double>(cells ** 1, values: [1, 2], name: "d")
+      let double = Kernel(code: "void twice(double *x) { x[0] *= 2.0; }", name: "twice")
+      try parLoop(double, over: cells, d(.rw))
+      #expect(OP2.pendingLoopCount == 1)
+      try OP2.partition(primary: cells, map: map)
+      #expect(OP2.pendingLoopCount == 1)
+      #expect(d.data == [2, 4])  // and reading runs it
+      #expect(OP2.pendingLoopCount == 0)
+    }
+  }
+
   @Test("the gathering calls are the plain ones; a rank other than 0 is an error")
   func gatherWithoutMPI() throws {
     let cells = Set(size: 3, name: "cells")
