@@ -10,8 +10,8 @@
 /// | `gathered` | runs the kernel over the lanes reading through the map itself | clang (it emits hardware gathers, `vgatherqpd`, straight into registers) |
 /// | `automatic` | `gathered` when the configured compiler is clang, else `staged` | |
 ///
-/// Measured on airfoil's `res_calc` (see BENCHMARKS.md): clang with `gathered` takes about
-/// 20–30% less time than gcc with `staged`; clang with `staged` is no faster than gcc.
+/// Measured on airfoil's `res_calc` (see BENCHMARKS.md): clang with `gathered` takes 10–20% less
+/// time per call than gcc with `staged`; clang with `staged` is the slowest combination.
 public enum ChunkReads: String, Hashable, Sendable, CaseIterable {
   case staged, gathered, automatic
 

@@ -39,9 +39,9 @@ package final class Compiler: @unchecked Sendable {
 
     /// The compiler used when `OP2_CC` is unset: `clang` when one is on `PATH` (every Swift
     /// toolchain has one), else `cc`. clang vectorizes a chunk's indexed reads into hardware
-    /// gathers (see ``ChunkReads``), which made airfoil's `res_calc` about 15% faster than gcc's
-    /// best code in side-by-side runs (BENCHMARKS.md); results are the same bit for bit, since the
-    /// default flags forbid contracting multiply-adds.
+    /// gathers (see ``ChunkReads``), which took 10–20% off airfoil's `res_calc` against gcc's
+    /// best code in side-by-side runs (BENCHMARKS.md), and it honours `-ffp-contract=off` where
+    /// gcc 12 still fuses some add/subtract pairs of products (so results are exactly rounded).
     package static func defaultCommand(path: String?) -> String {
       let found = (path ?? "").split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/clang") }
       return found ? "clang" : "cc"

@@ -98,7 +98,8 @@ struct ChunkReadsTests {
     }
   }
 
-  /// airfoil's `bres_calc` (OP2's kernel, its Consts as file-scope constants): a branch, and an
+  /// airfoil's `bres_calc` (OP2's kernel, its Consts as file-scope constants renamed `bc_*`, since
+  /// airfoil suites in this process declare Consts `gm1`, `eps`, `qinf`): a branch, and an
   /// add next to a subtract of two products (`res1[1] += +p1 * dy; res1[2] += -p1 * dx`). gcc 12's
   /// basic-block vectorizer fused such a pair into one `vfmsubadd` despite `-ffp-contract=off`
   /// (seen in a harness: 528 of 200 000 values an ulp off; airfoil's final rms moved by 5e-16);
@@ -116,30 +117,30 @@ struct ChunkReadsTests {
     let bound = (0..<nEdges).map { _ in Int32.random(in: 1...2, using: &rng) }
     let gm1 = 0.4, eps = 0.05, qinf = [1.0, 0.47, 0.02, 2.1]
     let k = Kernel(code: """
-      static const double gm1 = 0.4, eps = 0.05, qinf[4] = {1.0, 0.47, 0.02, 2.1};
+      static const double bc_gm1 = 0.4, bc_eps = 0.05, bc_qinf[4] = {1.0, 0.47, 0.02, 2.1};
       void bres_calc(const double *x1, const double *x2, const double *q1, const double *adt1,
                      double *res1, const int *bound) {
         double dx, dy, mu, ri, p1, vol1, p2, vol2, f;
         dx = x1[0] - x2[0];
         dy = x1[1] - x2[1];
         ri = 1.0f / q1[0];
-        p1 = gm1 * (q1[3] - 0.5f * ri * (q1[1] * q1[1] + q1[2] * q1[2]));
+        p1 = bc_gm1 * (q1[3] - 0.5f * ri * (q1[1] * q1[1] + q1[2] * q1[2]));
         if (*bound == 1) {
           res1[1] += +p1 * dy;
           res1[2] += -p1 * dx;
         } else {
           vol1 = ri * (q1[1] * dy - q1[2] * dx);
-          ri = 1.0f / qinf[0];
-          p2 = gm1 * (qinf[3] - 0.5f * ri * (qinf[1] * qinf[1] + qinf[2] * qinf[2]));
-          vol2 = ri * (qinf[1] * dy - qinf[2] * dx);
-          mu = (*adt1) * eps;
-          f = 0.5f * (vol1 * q1[0] + vol2 * qinf[0]) + mu * (q1[0] - qinf[0]);
+          ri = 1.0f / bc_qinf[0];
+          p2 = bc_gm1 * (bc_qinf[3] - 0.5f * ri * (bc_qinf[1] * bc_qinf[1] + bc_qinf[2] * bc_qinf[2]));
+          vol2 = ri * (bc_qinf[1] * dy - bc_qinf[2] * dx);
+          mu = (*adt1) * bc_eps;
+          f = 0.5f * (vol1 * q1[0] + vol2 * bc_qinf[0]) + mu * (q1[0] - bc_qinf[0]);
           res1[0] += f;
-          f = 0.5f * (vol1 * q1[1] + p1 * dy + vol2 * qinf[1] + p2 * dy) + mu * (q1[1] - qinf[1]);
+          f = 0.5f * (vol1 * q1[1] + p1 * dy + vol2 * bc_qinf[1] + p2 * dy) + mu * (q1[1] - bc_qinf[1]);
           res1[1] += f;
-          f = 0.5f * (vol1 * q1[2] - p1 * dx + vol2 * qinf[2] - p2 * dx) + mu * (q1[2] - qinf[2]);
+          f = 0.5f * (vol1 * q1[2] - p1 * dx + vol2 * bc_qinf[2] - p2 * dx) + mu * (q1[2] - bc_qinf[2]);
           res1[2] += f;
-          f = 0.5f * (vol1 * (q1[3] + p1) + vol2 * (qinf[3] + p2)) + mu * (q1[3] - qinf[3]);
+          f = 0.5f * (vol1 * (q1[3] + p1) + vol2 * (bc_qinf[3] + p2)) + mu * (q1[3] - bc_qinf[3]);
           res1[3] += f;
         }
       }
