@@ -6,7 +6,8 @@
 /// a time — airfoil's `adt_calc` runs 2.8× faster), then adds the per-lane INC buffers back in
 /// element order. Every element does the same arithmetic as in the plain element loop, so results
 /// are the same bit for bit (given `-ffp-contract=off`, which keeps the compiler from fusing
-/// multiply-adds differently in the vector and scalar code).
+/// multiply-adds differently in the vector and scalar code — clang honours it; gcc 12 still fuses
+/// some add/subtract pairs of products in vector code, see the Vectorized indirect loops article).
 ///
 /// Chunking is chosen only where it keeps sequential semantics and can pay:
 /// - some argument is indirect (a map slot or a whole map) and READ or INC — direct-only loops stay

@@ -100,10 +100,11 @@ struct ChunkReadsTests {
 
   /// airfoil's `bres_calc` (OP2's kernel, its Consts as file-scope constants renamed `bc_*`, since
   /// airfoil suites in this process declare Consts `gm1`, `eps`, `qinf`): a branch, and an
-  /// add next to a subtract of two products (`res1[1] += +p1 * dy; res1[2] += -p1 * dx`). gcc 12's
-  /// basic-block vectorizer fused such a pair into one `vfmsubadd` despite `-ffp-contract=off`
-  /// (seen in a harness: 528 of 200 000 values an ulp off; airfoil's final rms moved by 5e-16);
-  /// clang rounds every product. The reference is the kernel in Swift, which never fuses.
+  /// add next to a subtract of two products (`res1[1] += +p1 * dy; res1[2] += -p1 * dx`). gcc 12
+  /// fuses such a pair into one `vfmsubadd` in the vectorized chunk despite `-ffp-contract=off`
+  /// (seen: 146 and 148 values of the chunked wrapper an ulp off here, its plain wrapper exact;
+  /// airfoil's final rms moved by 5e-16); clang rounds every product. The reference is the kernel
+  /// in Swift, which never fuses.
   @Test("bres_calc: clang's plain and chunked loops round every product exactly, gcc's within an ulp",
         arguments: [UInt64(8), 77])
   func boundaryKernel(seed: UInt64) throws {
