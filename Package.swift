@@ -128,7 +128,7 @@ let package = Package(
     .testTarget(
       name: "OP2Tests",
       dependencies: [
-        "OP2",
+        "OP2", "AirfoilKit",
         .product(name: "Numerics", package: "swift-numerics"),
       ],
       path: "Tests/OP2Tests",

@@ -173,8 +173,8 @@ extension Bench {
         }
         print("renumbered (\(step)) in \(f(seconds(t), "%.2f")) s; cell-graph bandwidth \(mesh.cellBandwidth)")
       }
-      var results: [(String, Double, Double)] = []
-      var perLoop: [(label: String, whole: Double, ratio: Double, loops: [String: Double])] = []
+      // Per run: steady-state seconds, final rms, whole run, time/floor, ms per call of each loop.
+      var results: [(label: String, elapsed: Double, rms: Double, whole: Double, ratio: Double, loops: [String: Double])] = []
       var backends: [Backend] = threads.split(separator: ",").compactMap { Int($0) }.map { $0 == 1 ? .sequential : .threaded(threads: $0) }
       if opencl {
         let env = ProcessInfo.processInfo.environment
@@ -189,7 +189,7 @@ extension Bench {
       }
       // Each run: a backend, and the variant's compiler and chunk reads (nil: the configuration's).
       var runs: [(backend: Backend, variant: (label: String, compiler: [String], reads: ChunkReads)?)] = []
-      let variantList = try variants.split(separator: ",").map { item -> (String, [String], ChunkReads) in
+      let variantList = try variants.split(separator: ",").map { item -> (label: String, compiler: [String], reads: ChunkReads) in
         let parts = item.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, let reads = try? ChunkReads.fromEnvironment(parts[1], source: "--variants") else {
           throw ValidationError("--variants: \"\(item)\" is not COMPILER/READS with READS staged, gathered or automatic")
@@ -198,7 +198,7 @@ extension Bench {
       }
       for backend in backends {
         if variantList.isEmpty { runs.append((backend, nil)) }
-        for v in variantList { runs.append((backend, (v.0, v.1, v.2))) }
+        for v in variantList { runs.append((backend, v)) }
       }
       var bandwidths: [String: Double] = [:]
       for (backend, variant) in runs {
@@ -235,22 +235,23 @@ extension Bench {
           print("   triad (same backend, this run) \(f(bandwidth, "%.1f")) GB/s; bytes-moved floor \(f(Double(sim.bytesPerIterationLowerBound) / 1e6, "%.1f")) MB/iteration → \(f(floor, "%.1f")) s; time/floor = \(f(elapsed / floor, "%.2f"))")
           let steady = OP2.timingReport()
           print(steady)
-          results.append((label, elapsed, rms))
-          perLoop.append((label, wholeRun, elapsed / floor, Dictionary(steady.rows.map { ($0.name, $0.seconds / Double(max($0.count, 1)) * 1e3) }, uniquingKeysWith: +)))
-        }
-      }
-      if perLoop.count > 1 {
-        // One table of every run: whole run, time/floor, and ms per call of each loop (group).
-        let names = perLoop.flatMap { $0.loops.keys }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
-        print("\nside by side (ms per call; whole run in s, first iteration included):")
-        print("| run | whole run (s) | time/floor | " + names.joined(separator: " | ") + " |")
-        print("|---|---|---|" + String(repeating: "---|", count: names.count))
-        for r in perLoop {
-          print("| \(r.label) | \(f(r.whole, "%.2f")) | \(f(r.ratio, "%.2f")) | " + names.map { r.loops[$0].map { f($0, "%.3f") } ?? "–" }.joined(separator: " | ") + " |")
+          results.append((label, elapsed, rms, wholeRun, elapsed / floor,
+                          Dictionary(steady.rows.map { ($0.name, $0.seconds / Double(max($0.count, 1)) * 1e3) }, uniquingKeysWith: +)))
         }
       }
       if results.count > 1 {
-        for r in results.dropFirst() { print("speed-up \(r.0) vs \(results[0].0): \(f(results[0].1 / r.1, "%.2f"))×; rms equal: \(r.2 == results[0].2), relative difference \(String(format: "%.2e", abs(r.2 - results[0].2) / results[0].2))") }
+        // One table of every run: whole run, time/floor, and ms per call of each loop (group).
+        let names = Swift.Set(results.flatMap { $0.loops.keys }).sorted()
+        print("\nside by side (ms per call; whole run in s, first iteration included):")
+        print("| run | whole run (s) | time/floor | " + names.joined(separator: " | ") + " |")
+        print("|---|---|---|" + String(repeating: "---|", count: names.count))
+        for r in results {
+          print("| \(r.label) | \(f(r.whole, "%.2f")) | \(f(r.ratio, "%.2f")) | " + names.map { r.loops[$0].map { f($0, "%.3f") } ?? "–" }.joined(separator: " | ") + " |")
+        }
+        let first = results[0]
+        for r in results.dropFirst() {
+          print("speed-up \(r.label) vs \(first.label): \(f(first.elapsed / r.elapsed, "%.2f"))×; rms equal: \(r.rms == first.rms), relative difference \(String(format: "%.2e", abs(r.rms - first.rms) / first.rms))")
+        }
       }
     }
   }

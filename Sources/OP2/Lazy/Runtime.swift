@@ -124,8 +124,7 @@ package final class Runtime: @unchecked Sendable {
       counters.memoryCacheHits += 1
       return known
     }
-    let reads = configuration.chunkReads == .automatic
-      ? configuration.chunkReads.resolved(compilerIdentity: try compiler.identity()) : configuration.chunkReads
+    let reads = configuration.chunkReads.resolved(compilerIdentity: try compiler.identity())
     let generated = WrapperGenerator.generate(
       signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking, reads: reads)
     let load = { () throws(OP2Error) -> CompiledWrapper in
@@ -245,4 +244,3 @@ package final class Runtime: @unchecked Sendable {
     executor.resetCounters()
   }
 }
-

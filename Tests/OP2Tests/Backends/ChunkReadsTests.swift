@@ -1,3 +1,4 @@
+import AirfoilKit
 import Foundation
 import Testing
 @testable import OP2
@@ -9,11 +10,8 @@ import Testing
 struct ChunkReadsTests {
   /// `cc`, and clang when it is on the PATH (the Swift toolchain ships one): the two compilers
   /// whose code the two ways of reading are chosen for.
-  static let compilers: [[String]] = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    let clang = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/clang") }
-    return clang ? [["cc"], ["clang"]] : [["cc"]]
-  }()
+  static let compilers: [[String]] =
+    Compiler.Configuration.defaultCommand(path: ProcessInfo.processInfo.environment["PATH"]) == "clang" ? [["cc"], ["clang"]] : [["cc"]]
 
   @Test("OP2_CHUNK_READS parses staged, gathered, automatic; automatic follows the compiler")
   func setting() throws {
@@ -98,16 +96,16 @@ struct ChunkReadsTests {
     }
   }
 
-  /// airfoil's `bres_calc` (OP2's kernel, its Consts as file-scope constants renamed `bc_*`, since
-  /// airfoil suites in this process declare Consts `gm1`, `eps`, `qinf`): a branch, and an
-  /// add next to a subtract of two products (`res1[1] += +p1 * dy; res1[2] += -p1 * dx`). gcc 12
-  /// fuses such a pair into one `vfmsubadd` in the vectorized chunk despite `-ffp-contract=off`
-  /// (seen: 146 and 148 values of the chunked wrapper an ulp off here, its plain wrapper exact;
-  /// airfoil's final rms moved by 5e-16); clang rounds every product. The reference is the kernel
-  /// in Swift, which never fuses.
+  /// airfoil's `bres_calc` (AirfoilKit's kernel, with airfoil's Consts): a branch, and an add next
+  /// to a subtract of two products (`res1[1] += +p1 * dy; res1[2] += -p1 * dx`). gcc 12 fuses such
+  /// a pair into one `vfmsubadd` in the vectorized chunk despite `-ffp-contract=off` (seen: 135 and
+  /// 150 values of the chunked wrapper an ulp off here, its plain wrapper exact; airfoil's final
+  /// rms moved by 5e-16); clang rounds every product. The reference is the kernel in Swift, which
+  /// never fuses.
   @Test("bres_calc: clang's plain and chunked loops round every product exactly, gcc's within an ulp",
         arguments: [UInt64(8), 77])
   func boundaryKernel(seed: UInt64) throws {
+    _ = try AirfoilConstants.declare()  // airfoil's Consts: process-wide, declared once
     var rng = SeededGenerator(seed: seed)
     let nEdges = 4000 + Int.random(in: 0...40, using: &rng), nCells = 300, nNodes = 500
     let edgeNodes = (0..<(2 * nEdges)).map { _ in Int32.random(in: 0..<Int32(nNodes), using: &rng) }
@@ -116,36 +114,8 @@ struct ChunkReadsTests {
     let q = (0..<(4 * nCells)).map { i in Double.random(in: 0.5...1.5, using: &rng) + (i % 4 == 3 ? 2 : 0) }
     let adt = (0..<nCells).map { _ in Double.random(in: 0.1...1, using: &rng) }
     let bound = (0..<nEdges).map { _ in Int32.random(in: 1...2, using: &rng) }
-    let gm1 = 0.4, eps = 0.05, qinf = [1.0, 0.47, 0.02, 2.1]
-    let k = Kernel(code: """
-      static const double bc_gm1 = 0.4, bc_eps = 0.05, bc_qinf[4] = {1.0, 0.47, 0.02, 2.1};
-      void bres_calc(const double *x1, const double *x2, const double *q1, const double *adt1,
-                     double *res1, const int *bound) {
-        double dx, dy, mu, ri, p1, vol1, p2, vol2, f;
-        dx = x1[0] - x2[0];
-        dy = x1[1] - x2[1];
-        ri = 1.0f / q1[0];
-        p1 = bc_gm1 * (q1[3] - 0.5f * ri * (q1[1] * q1[1] + q1[2] * q1[2]));
-        if (*bound == 1) {
-          res1[1] += +p1 * dy;
-          res1[2] += -p1 * dx;
-        } else {
-          vol1 = ri * (q1[1] * dy - q1[2] * dx);
-          ri = 1.0f / bc_qinf[0];
-          p2 = bc_gm1 * (bc_qinf[3] - 0.5f * ri * (bc_qinf[1] * bc_qinf[1] + bc_qinf[2] * bc_qinf[2]));
-          vol2 = ri * (bc_qinf[1] * dy - bc_qinf[2] * dx);
-          mu = (*adt1) * bc_eps;
-          f = 0.5f * (vol1 * q1[0] + vol2 * bc_qinf[0]) + mu * (q1[0] - bc_qinf[0]);
-          res1[0] += f;
-          f = 0.5f * (vol1 * q1[1] + p1 * dy + vol2 * bc_qinf[1] + p2 * dy) + mu * (q1[1] - bc_qinf[1]);
-          res1[1] += f;
-          f = 0.5f * (vol1 * q1[2] - p1 * dx + vol2 * bc_qinf[2] - p2 * dx) + mu * (q1[2] - bc_qinf[2]);
-          res1[2] += f;
-          f = 0.5f * (vol1 * (q1[3] + p1) + vol2 * (bc_qinf[3] + p2)) + mu * (q1[3] - bc_qinf[3]);
-          res1[3] += f;
-        }
-      }
-      """, name: "bres_calc")
+    let gm1 = AirfoilConstants.gm1, eps = AirfoilConstants.eps, qinf = AirfoilConstants.qinf
+    let k = AirfoilKernels.bresCalc
     func run(chunking: Bool, compiler: [String]) throws -> [Double] {
       var config = OP2.Configuration.testing(.sequential)
       config.chunking = chunking
