@@ -56,13 +56,8 @@ public struct ExtrudedPoissonProblem: Sendable {
   /// - Throws: ``OP2Error`` from the loops, partitioning, PETSc or a solve that does not converge.
   public func solve(options: [String: String] = [:], partitioner: OP2.PartitionMethod = .automatic) throws(OP2Error) -> Solution {
     let nodeLayers = layers + 1, L = Int32(nodeLayers)
-    let triangles = Set(size: base.triangleCount, name: "triangles")
-    let vertices = Set(size: base.nodeCount, name: "vertices")
-    let tri2vert = try Map(from: triangles, to: vertices, arity: 3, values: base.triangles, name: "tri2vert")
-    let xy = try Dat<Double>(vertices ** 2, values: base.coordinates, name: "xy")
-    var sides = [Int32](repeating: 0, count: base.nodeCount)
-    for v in base.boundaryNodes { sides[v] = 1 }
-    let onSide = try Dat<Int32>(vertices ** 1, values: sides, name: "on_side")
+    let (vertices, triangles, tri2vert, xy) = try base.declare(vertices: "vertices", triangles: "triangles", map: "tri2vert", coordinates: "xy")
+    let onSide = try base.boundaryMarks(on: vertices, name: "on_side")
     try OP2.partition(primary: triangles, map: tri2vert, method: partitioner)
     // Extruded after partitioning: the columns follow the base's partition.
     let prisms = try ExtrudedSet(triangles, layers: nodeLayers, name: "prisms")

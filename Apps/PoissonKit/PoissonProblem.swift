@@ -55,13 +55,8 @@ public struct PoissonProblem: Sendable {
   public func solve(options: [String: String] = [:], partitioner: OP2.PartitionMethod = .automatic) throws(OP2Error) -> Solution {
     var laps = Laps()
     func lap() -> Double { laps.next() }
-    let nodes = Set(size: mesh.nodeCount, name: "nodes")
-    let cells = Set(size: mesh.triangleCount, name: "cells")
-    let cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mesh.triangles, name: "cell2node")
-    let x = try Dat<Double>(nodes ** 2, values: mesh.coordinates, name: "x")
-    var marks = [Int32](repeating: 0, count: mesh.nodeCount)
-    for n in mesh.boundaryNodes { marks[n] = 1 }
-    let boundaryMarks = try Dat<Int32>(nodes ** 1, values: marks, name: "on_boundary")
+    let (nodes, cells, cellToNode, x) = try mesh.declare(vertices: "nodes", triangles: "cells", map: "cell2node", coordinates: "x")
+    let boundaryMarks = try mesh.boundaryMarks(on: nodes, name: "on_boundary")
     try OP2.partition(primary: cells, map: cellToNode, method: partitioner)
     let A = try Mat<Double>(try Sparsity(nodes ** 1, map: cellToNode, name: "P1"), name: "A")
     let b = Dat<Double>(nodes ** 1, name: "b")

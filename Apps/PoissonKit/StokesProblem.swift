@@ -56,10 +56,7 @@ public struct StokesProblem: Sendable {
   public func solve(options: [String: String] = [:], blockFormat: BlockFormat = .nest) throws(OP2Error) -> Solution {
     var laps = Laps()
     func lap() -> Double { laps.next() }
-    let nodes = Set(size: mesh.nodeCount, name: "nodes")
-    let cells = Set(size: mesh.triangleCount, name: "cells")
-    let cellToNode = try Map(from: cells, to: nodes, arity: 3, values: mesh.triangles, name: "cell2node")
-    let x = try Dat<Double>(nodes ** 2, values: mesh.coordinates, name: "x")
+    let (nodes, cells, cellToNode, x) = try mesh.declare(vertices: "nodes", triangles: "cells", map: "cell2node", coordinates: "x")
     let space = try MixedSet([nodes, nodes], name: "velocity_pressure")
     let shape = try space ** [2, 1]
     let cellToSpace = try MixedMap([cellToNode, cellToNode], name: "cell2space")

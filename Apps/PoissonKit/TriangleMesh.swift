@@ -83,3 +83,24 @@ public struct TriangleMesh: Sendable {
     return onBoundary.indices.filter { onBoundary[$0] }
   }
 }
+
+extension TriangleMesh {
+  /// The mesh as OP2 objects under the given names: its vertices and triangles, the
+  /// triangle → vertex map (arity 3) and the vertices' coordinates (dim 2).
+  /// - Throws: ``OP2Error`` when the triangles or coordinates do not fit the counts.
+  func declare(
+    vertices vertexName: String, triangles triangleName: String, map mapName: String, coordinates coordinateName: String
+  ) throws(OP2Error) -> (vertices: Set, triangles: Set, triangleToVertex: Map, coordinates: Dat<Double>) {
+    let vertices = Set(size: nodeCount, name: vertexName)
+    let triangles = Set(size: triangleCount, name: triangleName)
+    let map = try Map(from: triangles, to: vertices, arity: 3, values: self.triangles, name: mapName)
+    return (vertices, triangles, map, try Dat<Double>(vertices ** 2, values: coordinates, name: coordinateName))
+  }
+
+  /// 1 on ``boundaryNodes``, 0 on every other vertex of `vertices` (this mesh's vertex set).
+  func boundaryMarks(on vertices: Set, name: String) throws(OP2Error) -> Dat<Int32> {
+    var marks = [Int32](repeating: 0, count: nodeCount)
+    for v in boundaryNodes { marks[v] = 1 }
+    return try Dat<Int32>(vertices ** 1, values: marks, name: name)
+  }
+}
