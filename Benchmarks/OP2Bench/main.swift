@@ -156,7 +156,7 @@ extension Bench {
     @Option(help: "Comma-separated thread counts; 1 means the sequential backend.") var threads = "1,2"
     @Option(help: "Renumber the grid first: none, rcm, shuffled (random order), shuffled+rcm.") var renumber = "none"
     @Flag(help: "Also run the opencl backend (OP2_OPENCL_PLATFORM/OP2_OPENCL_DEVICE pick the device).") var opencl = false
-    @Option(help: "Side by side: comma-separated variants, each COMPILER/READS (READS: staged, gathered, automatic; e.g. gcc/staged,clang/gathered), run one after another in this process for every --threads entry; repeat entries to alternate them (A,B,A,B).") var variants = ""
+    @Option(help: "Side by side: comma-separated variants, each COMPILER/READS[/tiled[:SIZE]] (READS: staged, gathered, automatic; tiled: sparse tiling of the loop chains, SIZE cells per tile; e.g. gcc/staged,clang/gathered,clang/gathered/tiled:8192), run one after another in this process for every --threads entry; repeat entries to alternate them (A,B,A,B).") var variants = ""
     @Option(help: "With --opencl: comma-separated staging choices (local, global, auto), one opencl run each, in this order; alternate them for A/B runs (global,local,global,local).") var staging = ""
 
     func run() throws {
@@ -188,13 +188,22 @@ extension Bench {
         }
       }
       // Each run: a backend, and the variant's compiler and chunk reads (nil: the configuration's).
-      var runs: [(backend: Backend, variant: (label: String, compiler: [String], reads: ChunkReads)?)] = []
-      let variantList = try variants.split(separator: ",").map { item -> (label: String, compiler: [String], reads: ChunkReads) in
-        let parts = item.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, let reads = try? ChunkReads.fromEnvironment(parts[1], source: "--variants") else {
-          throw ValidationError("--variants: \"\(item)\" is not COMPILER/READS with READS staged, gathered or automatic")
+      typealias Variant = (label: String, compiler: [String], reads: ChunkReads, tileSize: Int?)
+      var runs: [(backend: Backend, variant: Variant?)] = []
+      let variantList = try variants.split(separator: ",").map { item -> Variant in
+        let parts = item.split(separator: "/", maxSplits: 2).map(String.init)
+        guard parts.count >= 2, !parts[0].isEmpty, let reads = try? ChunkReads.fromEnvironment(parts[1], source: "--variants") else {
+          throw ValidationError("--variants: \"\(item)\" is not COMPILER/READS[/tiled[:SIZE]] with READS staged, gathered or automatic")
         }
-        return (String(item), parts[0].split(separator: " ").map(String.init), reads)
+        var tileSize: Int?
+        if parts.count == 3 {
+          let tiling = parts[2].split(separator: ":", maxSplits: 1)
+          guard tiling.first == "tiled", let size = tiling.count == 2 ? Int(tiling[1]) : SparseTiling.defaultTileSize, size > 0 else {
+            throw ValidationError("--variants: \"\(item)\": expected tiled or tiled:SIZE after COMPILER/READS")
+          }
+          tileSize = size
+        }
+        return (String(item), parts[0].split(separator: " ").map(String.init), reads, tileSize)
       }
       for backend in backends {
         if variantList.isEmpty { runs.append((backend, nil)) }
@@ -209,6 +218,8 @@ extension Bench {
         if let variant {
           config.compilerCommand = variant.compiler
           config.chunkReads = variant.reads
+          config.tiling = variant.tileSize != nil
+          if let size = variant.tileSize { config.tileSize = size }
           print("\n#### variant \(variant.label) on \(backend)")
         }
         let label = variant.map { "\(backend) [\($0.label)]" } ?? "\(backend)"

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Settings start from the environment: `OP2_BACKEND` (`sequential`, `threaded`, `opencl`, with
 /// `OP2_OPENCL_PLATFORM`, `OP2_OPENCL_DEVICE`, `OP2_OPENCL_BLOCK_SIZE`), `OP2_THREADS`,
-/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS`,
+/// `OP2_LAZY` (`0` runs every loop at once), `OP2_FUSION`, `OP2_TILING`, `OP2_TILE_SIZE`, `OP2_BLOCK_SIZE`, `OP2_CC`, `OP2_CFLAGS`,
 /// `OP2_CACHE_DIR` and `OP2_CACHE_MAX_BYTES`, all read by one parser (see the Files and Settings
 /// article): a bad value of any of them is an ``OP2Error/invalidConfiguration(variable:value:expected:)``.
 /// The corresponding PyOP2 call is `op2.init(...)` with `configuration`.
@@ -48,6 +48,12 @@ public enum OP2 {
     /// How chunked wrappers read data through maps (`OP2_CHUNK_READS`, default
     /// ``ChunkReads/automatic``: by the compiler). Results are the same either way.
     public var chunkReads: ChunkReads = .automatic
+    /// Whether chains of queued loops, indirect ones included, run as sparse tiles (see
+    /// ``SparseTiling``); `OP2_TILING=1` turns it on. Sequential and threaded backends only.
+    public var tiling = false
+    /// Elements of a chain's first loop per tile when ``tiling`` is on (`OP2_TILE_SIZE`, default
+    /// ``SparseTiling/defaultTileSize``).
+    public var tileSize = SparseTiling.defaultTileSize
 
     /// The defaults, with the compiler taken from the environment.
     public init() {}
@@ -91,6 +97,8 @@ public enum OP2 {
       c.fusion = try Setting.flag("OP2_FUSION", env["OP2_FUSION"]) ?? c.fusion
       c.checkPlans = try Setting.flag("OP2_PLAN_CHECK", env["OP2_PLAN_CHECK"]) ?? c.checkPlans
       c.chunkReads = try ChunkReads.fromEnvironment(env["OP2_CHUNK_READS"]) ?? c.chunkReads
+      c.tiling = try Setting.flag("OP2_TILING", env["OP2_TILING"]) ?? c.tiling
+      c.tileSize = try SparseTiling.tileSize(fromEnvironment: env["OP2_TILE_SIZE"]) ?? c.tileSize
       c.blockSize = try Plan.blockSize(fromEnvironment: env["OP2_BLOCK_SIZE"])
       _ = try Setting.flag("OP2_PARTITION_REPORT", env["OP2_PARTITION_REPORT"])
       return c
@@ -113,6 +121,8 @@ public enum OP2 {
     public var loopsExecuted = 0
     /// Loops that ran fused with a neighbour (counted in `loopsExecuted` too).
     public var loopsFused = 0
+    /// Loops run as part of a tiled chain (see ``SparseTiling``).
+    public var loopsTiled = 0
     /// Seconds spent compiling.
     public var compileSeconds = 0.0
   }

@@ -129,6 +129,13 @@ package protocol BackendExecutor: Sendable {
   func annotate(_ report: inout TimingReport)
   /// Clears what ``annotate(_:)`` reports.
   func resetCounters()
+  /// How this target runs the tiles of a chain (see ``SparseTiling``): `false` one after another,
+  /// `true` the tiles of one colour at once (threads); nil when the target does not run tiled
+  /// chains (the runtime then runs their loops as usual).
+  var runsTilesAtOnce: Bool? { get }
+  /// Runs every loop of `chain` tile by tile as `plan` schedules them (only called when
+  /// ``runsTilesAtOnce`` is not nil, with a plan coloured when it is `true`).
+  func executeTiled(_ chain: TiledChain, plan: TilePlan)
 }
 
 extension BackendExecutor {
@@ -136,6 +143,10 @@ extension BackendExecutor {
   package func prepareHostRun(_ group: LoopGroup) {}
   package func annotate(_ report: inout TimingReport) {}
   package func resetCounters() {}
+  package var runsTilesAtOnce: Bool? { nil }
+  package func executeTiled(_ chain: TiledChain, plan: TilePlan) {
+    preconditionFailure("executeTiled: this target does not run tiled chains")
+  }
 }
 
 /// What an executor may need from the runtime that runs it, passed down rather than looked up.

@@ -65,6 +65,22 @@ package final class LaunchArguments: @unchecked Sendable {
     pointers[2 * position] = buffer.baseAddress
   }
 
+  /// Calls the wrapper for every element `schedule` puts in `tile`: once per range of
+  /// consecutive elements, then once through the element-list entry point for the others.
+  package func call(_ wrapper: CompiledWrapper, schedule: TilePlan.LoopSchedule, tile: Int) {
+    for r in schedule.ranges[schedule.rangeStarts[tile]..<schedule.rangeStarts[tile + 1]] {
+      wrapper.function(r.lowerBound, r.upperBound, pointers)
+    }
+    let first = schedule.listStarts[tile], end = schedule.listStarts[tile + 1]
+    guard first < end else { return }
+    guard let list = wrapper.listFunction else {
+      preconditionFailure("a tiled loop's wrapper has no element-list entry point")
+    }
+    schedule.list.withUnsafeBufferPointer { elements in
+      list(elements.baseAddress, Int32(first), Int32(end), pointers)
+    }
+  }
+
   /// Calls the wrapper for the elements in `range`.
   package func call(_ wrapper: CompiledWrapper, range: Range<Int>) {
     guard !range.isEmpty else { return }

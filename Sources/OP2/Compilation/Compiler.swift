@@ -167,13 +167,14 @@ package final class Compiler: @unchecked Sendable {
   }
 
   /// Compiles (or finds in the disk cache) `source` and loads `functionName` from it.
-  package func load(source: String, functionName: String, constsFunctionName: String? = nil, kernelName: String) throws(OP2Error) -> CompiledWrapper {
+  package func load(source: String, functionName: String, constsFunctionName: String? = nil, listFunctionName: String? = nil,
+                    kernelName: String) throws(OP2Error) -> CompiledWrapper {
     let key = try key(source: source)
     try cache.prepare(key: key)
     switch cache.lookup(key: key) {
     case .hit:
       do {
-        let loaded = try SharedLibrary.load(path: cache.libraryPath(key: key), symbol: functionName, constsSymbol: constsFunctionName)
+        let loaded = try SharedLibrary.load(path: cache.libraryPath(key: key), symbol: functionName, constsSymbol: constsFunctionName, listSymbol: listFunctionName)
         lock.withLock { counters.diskHits += 1 }
         return loaded
       } catch {
@@ -224,7 +225,7 @@ package final class Compiler: @unchecked Sendable {
     cache.evict(toFit: configuration.cacheMaxBytes, keeping: key)
     let seconds = Double((ContinuousClock.now - started) / .nanoseconds(1)) / 1e9
     lock.withLock { counters.compilations += 1; counters.compileSeconds += seconds }
-    return try SharedLibrary.load(path: cache.libraryPath(key: key), symbol: functionName, constsSymbol: constsFunctionName)
+    return try SharedLibrary.load(path: cache.libraryPath(key: key), symbol: functionName, constsSymbol: constsFunctionName, listSymbol: listFunctionName)
   }
 
   private func diagnostics(_ log: String) -> String {

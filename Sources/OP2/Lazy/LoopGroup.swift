@@ -16,6 +16,7 @@
 ///
 /// A restricted form of the loop chains and sparse tiling of PyOP2/Firedrake (SLOPE): the
 /// dependence between fused loops is always the identity, so any block schedule is valid.
+/// ``SparseTiling`` (`OP2_TILING=1`) runs chains with indirect loops too.
 package struct LoopGroup {
   /// A loop and the number of times it runs back to back (a handle called again, or `parLoop`
   /// repeated on the same data while lazy evaluation reuses its queued loop object).

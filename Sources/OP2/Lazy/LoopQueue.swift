@@ -23,9 +23,9 @@ package struct LoopQueue {
     /// A validated loop, its compiled wrapper, the runtime that runs it and how many times it
     /// runs back to back (at least 1).
     case loop(ParLoop, CompiledWrapper, Runtime, repeats: Int)
-    /// A host store into a Global or Const, deferred behind the queued loops that use it
-    /// (`rms.value = [0]` between two reductions).
-    case store(@Sendable () -> Void)
+    /// A host store into a Global or Const (the object), deferred behind the queued loops that
+    /// use it (`rms.value = [0]` between two reductions).
+    case store(ObjectIdentifier, @Sendable () -> Void)
   }
 
   /// What the dependency analysis needs of an item; `works` holds the items themselves, in the
@@ -101,7 +101,7 @@ package struct LoopQueue {
     sealLast()
     last = nil
     entries.append(Entry(owner: ObjectIdentifier(owner), reads: [], writes: [object]))
-    works.append(.store(store))
+    works.append(.store(object, store))
     owned.add(1, to: ObjectIdentifier(owner))
   }
 

@@ -80,15 +80,30 @@ package final class ProcessQueue: @unchecked Sendable {
     lock.withLock { queue.count(ownedBy: runtime) }
   }
 
-  /// Runs dequeued work in order, fusing consecutive loops of one runtime where ``LoopGroup``
-  /// allows it. A loop's repeats run as appending them one by one would: as many as fuse join the
-  /// group, and each one that does not starts a new group.
+  /// Runs dequeued work in order: chains of loops tiled where their runtime tiles (see
+  /// ``SparseTiling``), other loops fusing where ``LoopGroup`` allows it. A loop's repeats run as
+  /// appending them one by one would: as many as fuse join the group, and each one that does not
+  /// starts a new group.
   private static func run(_ work: [LoopQueue.Work]) {
+    let work = hoistingStores(work)
     var group: LoopGroup?
     var groupRuntime: Runtime?
-    for item in work {
+    var i = 0
+    while i < work.count {
+      let item = work[i]
       switch item {
       case .loop(let loop, let wrapper, let runtime, let repeats):
+        if runtime.tilesChains {
+          let (chain, next) = chain(in: work, from: i, runtime: runtime)
+          if chain.isWorthTiling {
+            if let g = group { groupRuntime!.run(g) }
+            group = nil
+            groupRuntime = nil
+            runtime.runTiled(chain)
+            i = next
+            continue
+          }
+        }
         let blockSize = runtime.configuration.blockSize(for: loop.kernel.name)
         let fusion = runtime.configuration.fusion
         var left = repeats
@@ -102,13 +117,47 @@ package final class ProcessQueue: @unchecked Sendable {
           groupRuntime = runtime
           left -= 1
         }
-      case .store(let store):
+      case .store(_, let store):
         if let g = group { groupRuntime!.run(g) }
         group = nil
         groupRuntime = nil
         store()
       }
+      i += 1
     }
     if let g = group { groupRuntime!.run(g) }
+  }
+
+  /// The longest chain of loops of `runtime` from `work[start]` that may run tiled, and the
+  /// index of the first item after it.
+  private static func chain(in work: [LoopQueue.Work], from start: Int, runtime: Runtime) -> (TiledChain, next: Int) {
+    var chain = TiledChain()
+    var i = start
+    while i < work.count, case .loop(let loop, let wrapper, let owner, let repeats) = work[i], owner === runtime,
+          chain.append(loop, wrapper: wrapper, repeats: repeats) {
+      i += 1
+    }
+    return (chain, i)
+  }
+
+  /// `work` with each host store moved ahead of the loops just before it that do not use its
+  /// object, where those loops' runtime tiles chains: a store between two stages
+  /// (`rms.value = [0]` before `update`) then no longer cuts the chain of loops around it.
+  /// Nothing that uses the object moves across the store, so every result is unchanged.
+  private static func hoistingStores(_ work: [LoopQueue.Work]) -> [LoopQueue.Work] {
+    guard work.contains(where: { if case .loop(_, _, let runtime, _) = $0 { return runtime.tilesChains } else { return false } }) else {
+      return work
+    }
+    var work = work
+    for i in work.indices {
+      guard case .store(let object, _) = work[i] else { continue }
+      var j = i
+      while j > 0, case .loop(let loop, _, let runtime, _) = work[j - 1], runtime.tilesChains,
+            !loop.accesses.reads.contains(object), !loop.accesses.writes.contains(object) {
+        work.swapAt(j, j - 1)
+        j -= 1
+      }
+    }
+    return work
   }
 }

@@ -125,11 +125,14 @@ package final class Runtime: @unchecked Sendable {
       return known
     }
     let reads = configuration.chunkReads.resolved(compilerIdentity: try compiler.identity())
+    // Sparse tiling calls loops on lists of elements: only loops it may tile get that entry point.
     let generated = WrapperGenerator.generate(
-      signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking, reads: reads)
+      signature: loop.signature, kernelCode: loop.kernel.code, chunked: configuration.chunking, reads: reads,
+      elementLists: configuration.tiling && SparseTiling.mayTile(loop))
     let load = { () throws(OP2Error) -> CompiledWrapper in
       try self.compiler.load(source: generated.source, functionName: generated.functionName,
-                             constsFunctionName: generated.constsFunctionName, kernelName: loop.kernel.name)
+                             constsFunctionName: generated.constsFunctionName,
+                             listFunctionName: generated.listFunctionName, kernelName: loop.kernel.name)
     }
     let wrapper: CompiledWrapper
     let started = ContinuousClock.now
@@ -191,6 +194,36 @@ package final class Runtime: @unchecked Sendable {
       }
       counters.loopsExecuted += group.count
       if group.count > 1 { counters.loopsFused += group.count }
+    }
+  }
+
+  // MARK: Tiled chains
+
+  /// Tile plans of every runtime (cached by chain shape, see ``TilePlanCache``).
+  package static let tilePlans = TilePlanCache()
+
+  /// Whether this runtime runs chains of queued loops tiled: tiling is on and its target can.
+  package var tilesChains: Bool { configuration.tiling && executor.runsTilesAtOnce != nil }
+
+  /// Runs `chain` tile by tile (see ``SparseTiling``), recorded in the timing report as one row.
+  package func runTiled(_ chain: TiledChain) {
+    guard let atOnce = executor.runsTilesAtOnce else {
+      preconditionFailure("runTiled: the \(configuration.backend) backend does not run tiled chains")
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    // The run-time Consts' values as of this point of the program, before any thread starts.
+    for entry in chain.entries where !entry.loop.consts.isEmpty {
+      entry.wrapper.setConstValues(ConstLayout.pack(entry.loop.consts))
+    }
+    let (plan, built) = Self.tilePlans.plan(for: chain.loops, tileSize: configuration.tileSize, coloured: atOnce)
+    if built { recordPlan(loop: chain.name, seconds: plan.constructionTime, colours: plan.colours, blocks: plan.tileCount) }
+    executor.executeTiled(chain, plan: plan)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let bytes = chain.entries.reduce(0) { $0 + $1.loop.bytesMoved }
+    lock.withLock {
+      timings.record(name: chain.name, seconds: seconds, bytes: bytes)
+      counters.loopsExecuted += chain.count
+      counters.loopsTiled += chain.count
     }
   }
 

@@ -72,6 +72,7 @@ package enum Setting {
     "OP2_BACKEND", "OP2_THREADS", "OP2_LAZY", "OP2_FUSION", "OP2_PLAN_CHECK", "OP2_BLOCK_SIZE",
     "OP2_CC", "OP2_CFLAGS", "OP2_CACHE_DIR", "OP2_CACHE_MAX_BYTES", "OP2_PARTITION_REPORT",
     "OP2_OPENCL_PLATFORM", "OP2_OPENCL_DEVICE", "OP2_OPENCL_BLOCK_SIZE", "OP2_OPENCL_STAGING", "OP2_GRID",
+    "OP2_CHUNK_READS", "OP2_TILING", "OP2_TILE_SIZE",
   ]
 
   /// `OP2_*` variables in `env` that are not swift-op2's but differ from one of its names by one

@@ -28,4 +28,16 @@ package struct SequentialExecutor: BackendExecutor {
       }
     }
   }
+
+  package var runsTilesAtOnce: Bool? { false }
+
+  /// Tiles in order, every loop of the chain on a tile before the next tile.
+  package func executeTiled(_ chain: TiledChain, plan: TilePlan) {
+    let launches = chain.entries.map { LaunchArguments($0.loop) }
+    for tile in 0...plan.tileCount {
+      for (k, entry) in chain.entries.enumerated() {
+        launches[k].call(entry.wrapper, schedule: plan.loops[k], tile: tile)
+      }
+    }
+  }
 }

@@ -114,6 +114,53 @@ extension ThreadedExecutor {
   }
 }
 
+extension ThreadedExecutor {
+  package var runsTilesAtOnce: Bool? { threads > 1 }
+
+  /// Colour after colour (the plan's order when uncoloured), the tiles of a colour shared among the threads (tile `i` of the colour
+  /// on thread `i % threads`), every loop of the chain on a tile before the thread's next tile;
+  /// then the remainder on one thread. Reductions go to per-thread slots, combined in thread order.
+  package func executeTiled(_ chain: TiledChain, plan: TilePlan) {
+    let box = TiledLaunchBox(chain: chain, plan: plan, threads: threads)
+    let threads = self.threads
+    for colour in 0..<plan.colours {
+      let tiles = plan.tiles(ofColour: colour)
+      if tiles.count <= 1 || threads == 1 {
+        for tile in tiles { box.run(tile: tile, thread: 0) }
+        continue
+      }
+      DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { t in
+        var i = t
+        while i < tiles.count {
+          box.run(tile: tiles[i], thread: t)
+          i += threads
+        }
+      }
+    }
+    box.run(tile: plan.tileCount, thread: 0)
+    for launch in box.launches { launch.combineReductions() }
+  }
+}
+
+/// Per-thread argument vectors of a tiled chain's loops, with the plan, shared with the worker
+/// closures; each thread touches only its own vectors.
+private final class TiledLaunchBox: @unchecked Sendable {
+  let launches: [ThreadLaunches]
+  let wrappers: [CompiledWrapper]
+  let plan: TilePlan
+  init(chain: TiledChain, plan: TilePlan, threads: Int) {
+    launches = chain.entries.map { ThreadLaunches($0.loop, threads: threads) }
+    wrappers = chain.entries.map(\.wrapper)
+    self.plan = plan
+  }
+  /// Every loop of the chain on `tile`, in program order, with `thread`'s vectors.
+  func run(tile: Int, thread: Int) {
+    for k in launches.indices {
+      launches[k].perThread[thread].call(wrappers[k], schedule: plan.loops[k], tile: tile)
+    }
+  }
+}
+
 /// One loop's argument vectors, one per thread, with reductions redirected to per-thread slots.
 private final class ThreadLaunches: @unchecked Sendable {
   let loop: ParLoop
