@@ -72,6 +72,9 @@ package struct TiledChain {
   /// Globals the chain reduces into, and Globals it reads.
   private var reduced: [ObjectIdentifier] = []
   private var read: [ObjectIdentifier] = []
+  /// The Dats the chain writes and their entries in all (the inspector numbers them with `Int32`).
+  private var written: [ObjectIdentifier] = []
+  private var writtenEntries = 0
 
   package init() {}
 
@@ -83,12 +86,22 @@ package struct TiledChain {
   package var name: String { entries.map(\.loop.kernel.name).joined(separator: "+") + " (tiled)" }
 
   /// Adds `loop` run `repeats` times if the chain may hold it: room for every repeat, a wrapper
-  /// with an element-list entry point, and no Global that one loop reduces into and another uses
-  /// (a Global's value inside a chain would depend on the tile order). Returns whether it did.
+  /// with an element-list entry point, no Global that one loop reduces into and another uses
+  /// (a Global's value inside a chain would depend on the tile order), and fewer than 2³¹ entries
+  /// of written Dats in all (the inspector numbers them in 32 bits). Returns whether it did.
   package mutating func append(_ loop: ParLoop, wrapper: CompiledWrapper, repeats: Int) -> Bool {
     guard wrapper.listFunction != nil, SparseTiling.mayTile(loop), entries.count + repeats <= SparseTiling.maxChainLength else {
       return false
     }
+    var newlyWritten: [ObjectIdentifier] = []
+    var total = writtenEntries
+    for arg in loop.args where !arg.isGlobal && arg.access.writes {
+      let id = ObjectIdentifier(arg.data)
+      guard !written.contains(id), !newlyWritten.contains(id) else { continue }
+      newlyWritten.append(id)
+      total += arg.data.set?.totalEntityCount ?? 0
+    }
+    guard total < Int(Int32.max) else { return false }
     var reduces: [ObjectIdentifier] = []
     var reads: [ObjectIdentifier] = []
     for arg in loop.args where arg.isGlobal {
@@ -102,6 +115,8 @@ package struct TiledChain {
     if Swift.Set(reduces).count != reduces.count || reduces.contains(where: reads.contains) { return false }
     reduced += reduces
     read += reads
+    written += newlyWritten
+    writtenEntries = total
     for _ in 0..<repeats { entries.append(Entry(loop: loop, wrapper: wrapper)) }
     return true
   }
