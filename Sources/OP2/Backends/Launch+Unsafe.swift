@@ -94,4 +94,9 @@ extension CompiledWrapper {
     guard let setConsts else { return }
     bytes.withUnsafeBytes { setConsts($0.baseAddress) }
   }
+
+  /// Passes the values `loop`'s run-time Consts have now, if it uses any.
+  package func passConsts(of loop: ParLoop) {
+    if !loop.consts.isEmpty { setConstValues(ConstLayout.pack(loop.consts)) }
+  }
 }

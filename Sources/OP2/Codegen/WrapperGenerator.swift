@@ -116,17 +116,16 @@ package enum WrapperGenerator {
     }
     if let extrusion = signature.extrusion {
       extrudedColumns(&w, signature: signature, extrusion: extrusion)
-    } else if let width = chunk {
-      w.line("int n0 = start;")
-      w.block("for (; n0 + \(width) <= end; n0 += \(width))") { w in
-        chunkBody(&w, signature: signature, width: width, gathered: gathered, indexed: indexed)
-      }
-      w.block(indexed ? "for (int p = n0; p < end; p++)" : "for (int n = n0; n < end; n++)") { w in
-        if indexed { w.line("const int n = elements[p];") }
-        elementBody(&w, signature: signature)
-      }
     } else {
-      w.block(indexed ? "for (int p = start; p < end; p++)" : "for (int n = start; n < end; n++)") { w in
+      var first = "start"
+      if let width = chunk {
+        w.line("int n0 = start;")
+        w.block("for (; n0 + \(width) <= end; n0 += \(width))") { w in
+          chunkBody(&w, signature: signature, width: width, gathered: gathered, indexed: indexed)
+        }
+        first = "n0"  // the scalar remainder of the chunks
+      }
+      w.block(indexed ? "for (int p = \(first); p < end; p++)" : "for (int n = \(first); n < end; n++)") { w in
         if indexed { w.line("const int n = elements[p];") }
         elementBody(&w, signature: signature)
       }

@@ -168,9 +168,7 @@ package final class Runtime: @unchecked Sendable {
     let start = DispatchTime.now().uptimeNanoseconds
     let context = executionContext
     // The run-time Consts' values as of this point of the program, before any thread starts.
-    group.forEachRun { run in
-      if !run.loop.consts.isEmpty { run.wrapper.setConstValues(ConstLayout.pack(run.loop.consts)) }
-    }
+    group.forEachRun { run in run.wrapper.passConsts(of: run.loop) }
     let traffic: DistributedLoop.Traffic
     do {
       // PETSc's MatSetValues is not thread-safe: on every backend, a loop that assembles a Mat
@@ -212,9 +210,7 @@ package final class Runtime: @unchecked Sendable {
     }
     let start = DispatchTime.now().uptimeNanoseconds
     // The run-time Consts' values as of this point of the program, before any thread starts.
-    for entry in chain.entries where !entry.loop.consts.isEmpty {
-      entry.wrapper.setConstValues(ConstLayout.pack(entry.loop.consts))
-    }
+    for entry in chain.entries { entry.wrapper.passConsts(of: entry.loop) }
     let (plan, built) = Self.tilePlans.plan(for: chain.loops, tileSize: configuration.tileSize, coloured: atOnce)
     if built { recordPlan(loop: chain.name, seconds: plan.constructionTime, colours: plan.colours, blocks: plan.tileCount) }
     executor.executeTiled(chain, plan: plan)
