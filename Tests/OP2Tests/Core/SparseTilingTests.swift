@@ -78,41 +78,61 @@ struct SparseTilingTests {
     void node_move(const double *acc, double *x) { x[0] += 1e-4 * acc[0]; x[1] -= 1e-4 * acc[0]; }
     """, name: "node_move")
 
-  /// Three stages of a chain with every kind of dependence: a direct WRITE read through a map
-  /// (`a`), INCs through whole maps and slots from two sets (`res`, `nodeacc`), a direct read of
-  /// what was incremented and nothing else (`nodeacc` added into `nodeout`), a direct RW of what was
-  /// incremented (`q`, `res`), a direct RW of data read through a map earlier (`x`: write after
-  /// read), a Global READ, a Global INC reset by a host store between stages, a Global MAX.
-  static func run(_ mesh: Mesh, backend: Backend, tiling: Int?) throws -> (data: [[Double]], rms: [Double], top: Double, stats: OP2.Statistics) {
-    var config = OP2.Configuration.testing(backend)
-    config.tiling = tiling != nil
-    if let tiling { config.tileSize = tiling }
-    return try OP2.withConfiguration(config) {
+  /// The chain's objects on a mesh, and one stage of its loops: every kind of dependence — a
+  /// direct WRITE read through a map (`a`), INCs through whole maps and slots from two sets (`res`,
+  /// `nodeacc`), a direct read of what was incremented and nothing else (`nodeacc` added into
+  /// `nodeout`), a direct RW of what was incremented (`q`, `res`), a direct RW of data read through
+  /// a map earlier (`x`: write after read), a Global READ, a Global INC, a Global MAX.
+  struct Chain {
+    let x, q, a, res, nodeacc, nodeout: Dat<Double>
+    let rms, top: Global<Double>
+    /// One stage, in program order; `update` (which reduces into `rms`) is `stage[updateIndex]`.
+    let stage: [ParLoop]
+    static let updateIndex = 4
+
+    init(_ mesh: Mesh) throws {
       let cells = Set(size: mesh.cells, name: "cells"), nodes = Set(size: mesh.nodes, name: "nodes")
       let edges = Set(size: mesh.edges, name: "edges"), bedges = Set(size: mesh.bedges, name: "bedges")
       let e2c = try Map(from: edges, to: cells, arity: 2, values: mesh.edgeCells, name: "e2c")
       let e2n = try Map(from: edges, to: nodes, arity: 2, values: mesh.edgeNodes, name: "e2n")
       let b2c = try Map(from: bedges, to: cells, arity: 1, values: mesh.bedgeCells, name: "b2c")
-      let x = try Dat<Double>(nodes ** 2, values: mesh.x, name: "x")
-      let q = try Dat<Double>(cells ** 4, values: mesh.q, name: "q")
-      let a = Dat<Double>(cells ** 1, name: "a"), res = Dat<Double>(cells ** 4, name: "res")
-      let nodeacc = Dat<Double>(nodes ** 1, name: "nodeacc"), nodeout = Dat<Double>(nodes ** 1, name: "nodeout")
-      let s = Global<Double>(value: 0.75, name: "s"), rms = Global<Double>(value: 0, name: "rms")
-      let top = Global<Double>(value: -1, name: "top")
+      x = try Dat<Double>(nodes ** 2, values: mesh.x, name: "x")
+      q = try Dat<Double>(cells ** 4, values: mesh.q, name: "q")
+      a = Dat<Double>(cells ** 1, name: "a")
+      res = Dat<Double>(cells ** 4, name: "res")
+      nodeacc = Dat<Double>(nodes ** 1, name: "nodeacc")
+      nodeout = Dat<Double>(nodes ** 1, name: "nodeout")
+      let s = Global<Double>(value: 0.75, name: "s")
+      rms = Global<Double>(value: 0, name: "rms")
+      top = Global<Double>(value: -1, name: "top")
+      stage = [
+        try ParLoop(cellKernel, over: cells, q(.read), s(.read), a(.write)),
+        try ParLoop(edgeKernel, over: edges, x(.read, e2n[0]), x(.read, e2n[1]), q(.read, e2c), a(.read, e2c), res(.inc, e2c), nodeacc(.inc, e2n[0])),
+        try ParLoop(boundaryKernel, over: bedges, a(.read, b2c[0]), q(.read, b2c[0]), res(.inc, b2c[0])),
+        try ParLoop(nodeSumKernel, over: nodes, nodeacc(.read), nodeout(.rw)),
+        try ParLoop(updateKernel, over: cells, a(.read), q(.rw), res(.rw), rms(.inc), top(.max)),
+        try ParLoop(nodeKernel, over: nodes, nodeacc(.read), x(.rw)),
+        try ParLoop(cellKernel, over: cells, q(.read), s(.read), a(.write)),
+      ]
+    }
+  }
+
+  /// Three stages of ``Chain``, `rms` reset by a host store before each stage's `update`.
+  static func run(_ mesh: Mesh, backend: Backend, tiling: Int?) throws -> (data: [[Double]], rms: [Double], top: Double, stats: OP2.Statistics) {
+    var config = OP2.Configuration.testing(backend)
+    config.tiling = tiling != nil
+    if let tiling { config.tileSize = tiling }
+    return try OP2.withConfiguration(config) {
+      let c = try Chain(mesh)
       // Nothing is read between stages: each stage's store into rms queues behind the last
       // stage's update and moves ahead of the loops that do not use rms.
       for _ in 0..<3 {
-        try parLoop(cellKernel, over: cells, q(.read), s(.read), a(.write))
-        try parLoop(edgeKernel, over: edges, x(.read, e2n[0]), x(.read, e2n[1]), q(.read, e2c), a(.read, e2c), res(.inc, e2c), nodeacc(.inc, e2n[0]))
-        try parLoop(boundaryKernel, over: bedges, a(.read, b2c[0]), q(.read, b2c[0]), res(.inc, b2c[0]))
-        try parLoop(nodeSumKernel, over: nodes, nodeacc(.read), nodeout(.rw))
-        rms.value = [0]
-        try parLoop(updateKernel, over: cells, a(.read), q(.rw), res(.rw), rms(.inc), top(.max))
-        try parLoop(nodeKernel, over: nodes, nodeacc(.read), x(.rw))
-        try parLoop(cellKernel, over: cells, q(.read), s(.read), a(.write))
+        for loop in c.stage[..<Chain.updateIndex] { try loop() }
+        c.rms.value = [0]
+        for loop in c.stage[Chain.updateIndex...] { try loop() }
       }
-      let sums = rms.value
-      return ([x.data, q.data, a.data, res.data, nodeacc.data, nodeout.data], sums, top.value[0], OP2.statistics)
+      let sums = c.rms.value
+      return ([c.x.data, c.q.data, c.a.data, c.res.data, c.nodeacc.data, c.nodeout.data], sums, c.top.value[0], OP2.statistics)
     }
   }
 
@@ -200,24 +220,7 @@ struct SparseTilingTests {
   func plansOrderConflicts(seed: UInt64, colours: Int) throws {
     let mesh = Mesh(seed: seed, banded: seed % 2 == 0)
     try OP2.withConfiguration(.testing(.sequential)) {
-      let cells = Set(size: mesh.cells, name: "cells"), nodes = Set(size: mesh.nodes, name: "nodes")
-      let edges = Set(size: mesh.edges, name: "edges"), bedges = Set(size: mesh.bedges, name: "bedges")
-      let e2c = try Map(from: edges, to: cells, arity: 2, values: mesh.edgeCells, name: "e2c")
-      let e2n = try Map(from: edges, to: nodes, arity: 2, values: mesh.edgeNodes, name: "e2n")
-      let b2c = try Map(from: bedges, to: cells, arity: 1, values: mesh.bedgeCells, name: "b2c")
-      let x = Dat<Double>(nodes ** 2, name: "x"), q = Dat<Double>(cells ** 4, name: "q")
-      let a = Dat<Double>(cells ** 1, name: "a"), res = Dat<Double>(cells ** 4, name: "res")
-      let nodeacc = Dat<Double>(nodes ** 1, name: "nodeacc"), nodeout = Dat<Double>(nodes ** 1, name: "nodeout")
-      let s = Global<Double>(value: 1, name: "s"), rms = Global<Double>(value: 0, name: "rms"), top = Global<Double>(value: 0, name: "top")
-      let loops = [
-        try ParLoop(Self.cellKernel, over: cells, q(.read), s(.read), a(.write)),
-        try ParLoop(Self.edgeKernel, over: edges, x(.read, e2n[0]), x(.read, e2n[1]), q(.read, e2c), a(.read, e2c), res(.inc, e2c), nodeacc(.inc, e2n[0])),
-        try ParLoop(Self.boundaryKernel, over: bedges, a(.read, b2c[0]), q(.read, b2c[0]), res(.inc, b2c[0])),
-        try ParLoop(Self.nodeSumKernel, over: nodes, nodeacc(.read), nodeout(.rw)),
-        try ParLoop(Self.updateKernel, over: cells, a(.read), q(.rw), res(.rw), rms(.inc), top(.max)),
-        try ParLoop(Self.nodeKernel, over: nodes, nodeacc(.read), x(.rw)),
-        try ParLoop(Self.cellKernel, over: cells, q(.read), s(.read), a(.write)),
-      ]
+      let loops = try Chain(mesh).stage
       for size in [5, 64, 400] {
         let plan = TilePlan(loops: loops, tileSize: size, coloured: colours > 1)
         let problems = Self.checkPlan(plan, loops: loops)
